@@ -1,0 +1,48 @@
+"""Opening the Feast feature store of a repo under a named profile, and applying definitions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from feast import FeatureStore
+from feast.repo_operations import _get_repo_contents, apply_total_with_repo_instance
+
+PROFILES: dict[str, str] = {
+    "default": "feature_store.yaml",
+    "production": "profiles/production/feature_store.yaml",
+}
+
+
+class ProfileError(ValueError):
+    """An unknown profile, or a profile whose configuration file is missing."""
+
+
+def profile_yaml(root: Path, profile: str) -> Path:
+    """The ``feature_store.yaml`` of ``profile`` inside the repo at ``root``."""
+    if profile not in PROFILES:
+        raise ProfileError(f"unknown profile '{profile}'; known: {', '.join(PROFILES)}")
+    path = root / PROFILES[profile]
+    if not path.exists():
+        raise ProfileError(f"profile '{profile}': {path} does not exist")
+    return path
+
+
+def open_store(root: Path, profile: str = "default") -> FeatureStore:
+    """The Feast store of the repo at ``root``; relative paths in its YAML resolve from ``root``."""
+    root = root.resolve()
+    os.chdir(root)
+    return FeatureStore(repo_path=str(root), fs_yaml_file=profile_yaml(root, profile))
+
+
+def apply_definitions(store: FeatureStore) -> list[str]:
+    """What ``feast apply`` does: register ``feature_repo/`` and create online tables.
+
+    Returns the names of the feature views now registered.
+    """
+    root = Path(store.repo_path)
+    contents = _get_repo_contents(root, store.config.project, store.config)
+    apply_total_with_repo_instance(
+        store, store.config.project, store.registry, contents, skip_source_validation=True
+    )
+    return sorted(fv.name for fv in store.list_feature_views())

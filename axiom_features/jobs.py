@@ -1,0 +1,125 @@
+"""The platform's jobs as Python functions; each run leaves a run record.
+
+The ``axiom`` CLI is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from axiom_features.feature_store import apply_definitions, open_store
+from axiom_features.ingest import ImportResult, import_bars, import_frame
+from axiom_features.materialize.run_context import MaterializedView, materialization_run
+from axiom_features.paths import RepoPaths
+from axiom_features.runs import RunLog
+from axiom_features.transform_job import TransformResult, run_transform_job
+
+Progress = Callable[[int, int], None]
+
+
+def _log(root: Path) -> RunLog:
+    return RunLog(RepoPaths(root).runs)
+
+
+def ingest_files(
+    root: Path,
+    paths: Sequence[Path],
+    *,
+    timezone: str = "UTC",
+    source: str = "file",
+    use_adjusted: bool = False,
+) -> ImportResult:
+    """Import bar files through the quality gate into the lake."""
+    params = {"timezone": timezone, "source": source, "use_adjusted": use_adjusted}
+    with _log(root).track("ingest", parameters=params) as record:
+        record.inputs = [str(p) for p in paths]
+        result = import_bars(
+            list(paths),
+            RepoPaths(root),
+            run_id=record.run_id,
+            timezone=timezone,
+            source=source,
+            use_adjusted=use_adjusted,
+        )
+        _record_import(record, result)
+    return result
+
+
+def ingest_frame(root: Path, bars: pd.DataFrame, *, source: str, origin: str) -> ImportResult:
+    """Import an in-memory bars frame (already in contract shape) through the quality gate."""
+    with _log(root).track("ingest", parameters={"source": source}) as record:
+        record.inputs = [origin]
+        result = import_frame(bars, RepoPaths(root), run_id=record.run_id, source=source, origin=origin)
+        _record_import(record, result)
+    return result
+
+
+def _record_import(record, result: ImportResult) -> None:  # noqa: ANN001 - RunRecord
+    record.outputs = ["lake:bars"] + ([str(result.quarantine_path)] if result.quarantined else [])
+    record.row_counts = {
+        "rows_in": result.rows_in,
+        "accepted": result.accepted,
+        "quarantined": result.quarantined,
+        "new_rows": result.new_rows,
+    }
+
+
+def transform(
+    root: Path,
+    *,
+    symbols: list[str] | None = None,
+    views: list[str] | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> TransformResult:
+    """Compute the catalogue's feature views from the lake's bars into offline tables."""
+    params = {"symbols": symbols, "views": views, "workers": workers}
+    with _log(root).track("transform", parameters=params) as record:
+        record.inputs = ["lake:bars"]
+        result = run_transform_job(
+            RepoPaths(root), symbols=symbols, views=views, workers=workers, progress=progress
+        )
+        record.outputs = [f"offline:{v}" for v in result.rows_per_view]
+        record.row_counts = dict(result.rows_per_view)
+    return result
+
+
+def apply(root: Path, profile: str = "default") -> list[str]:
+    """Register the feature definitions (``feast apply``); returns the view names."""
+    with _log(root).track("apply", parameters={"profile": profile}) as record:
+        views = apply_definitions(open_store(root, profile))
+        record.outputs = [f"registry:{v}" for v in views]
+    return views
+
+
+@dataclass
+class MaterializeResult:
+    run_id: str
+    start: datetime
+    end: datetime
+    views: list[MaterializedView]
+
+
+def materialize(
+    root: Path,
+    start: datetime,
+    end: datetime,
+    *,
+    views: list[str] | None = None,
+    profile: str = "default",
+) -> MaterializeResult:
+    """Materialize ``[start, end]`` online; every view written gets a whylogs profile."""
+    params = {"start": start.isoformat(), "end": end.isoformat(), "views": views, "profile": profile}
+    store = open_store(root, profile)
+    with _log(root).track("materialize", parameters=params) as record:
+        with materialization_run(record.run_id) as run:
+            store.materialize(start_date=start, end_date=end, feature_views=views)
+        record.inputs = [f"offline:{v.feature_view}" for v in run.views]
+        record.outputs = [f"online:{v.feature_view}" for v in run.views]
+        record.row_counts = {v.feature_view: v.rows for v in run.views}
+    return MaterializeResult(run_id=record.run_id, start=start, end=end, views=run.views)

@@ -1,0 +1,69 @@
+"""Terminal renderings of job results: the one-screen summaries the CLI prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.console import RenderableType
+from rich.table import Table
+
+from axiom_features.cli_support import summary_table
+from axiom_features.ingest import ImportResult
+from axiom_features.materialize.run_context import MaterializedView
+
+
+def import_summary(result: ImportResult) -> Table:
+    """Rows in, accepted and quarantined (they always add up), and why rows were held back."""
+    rows: list[tuple[str, object]] = [
+        ("rows in", f"{result.rows_in:,}"),
+        ("accepted", f"{result.accepted:,}  ({result.new_rows:,} new, "
+                     f"{result.already_present:,} already in the lake)"),
+        ("quarantined", f"{result.quarantined:,}"),
+        ("timezone of naive timestamps", result.timezone),
+    ]
+    for rule, count in sorted(result.rule_counts.items()):
+        rows.append((f"  failed {rule}", f"{count:,}"))
+    if result.quarantined:
+        rows.append(("quarantine file", str(result.quarantine_path)))
+    return summary_table("import", rows)
+
+
+def materialize_table(run_id: str, views: list[MaterializedView]) -> Table:
+    table = Table("feature view", "version", "rows written", "profile", title=f"materialize {run_id}",
+                  title_justify="left")
+    for v in views:
+        table.add_row(v.feature_view, v.version or "-", f"{v.rows:,}", v.profile_path or "-")
+    return table
+
+
+def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResult (avoids a cycle)
+    """Every part of the demo's closing screen."""
+    yield import_summary(result.imported)
+    yield summary_table(
+        "transform",
+        [(view, f"{rows:,} rows") for view, rows in result.transformed.rows_per_view.items()],
+    )
+    yield materialize_table(result.materialize_run_id, result.materialized)
+
+    online = Table(title="online features (get_online_features)", title_justify="left")
+    for column in result.online.columns:
+        online.add_column(column, justify="right" if column != "symbol" else "left")
+    for _, row in result.online.iterrows():
+        online.add_row(*[_fmt(v) for v in row])
+    yield online
+
+    start, end = result.training_range
+    yield summary_table(
+        "training frame (get_historical_features, feature service technical_all)",
+        [
+            ("shape", f"{result.training_shape[0]:,} rows x {result.training_shape[1]:,} columns"),
+            ("event time range", f"{start} .. {end}"),
+            ("non-null feature values", f"{result.training_non_null_share:.1%}"),
+        ],
+    )
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}"
+    return str(value)

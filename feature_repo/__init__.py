@@ -1,0 +1,1 @@
+"""Feast definitions only: entities, sources, feature views and services."""

@@ -1,0 +1,40 @@
+"""Technical feature views, one per TA-Lib group, generated from the transforms catalogue.
+
+Each view reads its offline table ``data/offline/<view>/`` (one Parquet file per symbol,
+written by ``axiom transform``). Views are placed in this module's namespace so that
+``feast apply`` finds them; their names are the catalogue's view names.
+"""
+
+from feast import FeatureView, Field, FileSource
+from feast.types import Float64, Int64
+
+from feature_repo.entities import symbol
+from transforms.catalogue import ViewSpec, catalogue
+
+FEAST_TYPES = {"float64": Float64, "int64": Int64}
+
+
+def _feature_view(spec: ViewSpec) -> FeatureView:
+    source = FileSource(
+        name=f"{spec.name}_source",
+        path=f"data/offline/{spec.name}",
+        timestamp_field="event_timestamp",
+        created_timestamp_column="created_timestamp",
+        description=f"Offline table of {spec.name}",
+    )
+    return FeatureView(
+        name=spec.name,
+        entities=[symbol],
+        ttl=spec.ttl,
+        schema=[Field(name=f.name, dtype=FEAST_TYPES[f.dtype]) for f in spec.features],
+        source=source,
+        online=True,
+        description=spec.description,
+        tags={"version": spec.version, "owner": "axiom-features", "family": "technical"},
+    )
+
+
+TECHNICAL_VIEWS: dict[str, FeatureView] = {
+    name: _feature_view(spec) for name, spec in catalogue().views.items()
+}
+globals().update({f"{name}_view": view for name, view in TECHNICAL_VIEWS.items()})

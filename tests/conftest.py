@@ -1,0 +1,45 @@
+"""Shared fixtures: real services and a scratch copy of the feature repository."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import redis_server
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_FILES = ("feature_store.yaml", ".feastignore", "feature_repo", "profiles")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def copy_feature_repo(dest: Path, project: str | None = None) -> Path:
+    """A copy of the repo's Feast definitions and profiles in ``dest``, with its own data.
+
+    ``project`` renames the Feast project in every profile, so runs sharing one Redis do not
+    see each other's keys.
+    """
+    for name in REPO_FILES:
+        src = REPO_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    if project:
+        for yaml in [dest / "feature_store.yaml", *dest.glob("profiles/*/feature_store.yaml")]:
+            yaml.write_text(yaml.read_text().replace("project: axiom", f"project: {project}"))
+    return dest
+
+
+@pytest.fixture
+def feature_repo(tmp_path: Path) -> Path:
+    """A scratch feature repository with a unique Feast project name."""
+    return copy_feature_repo(tmp_path / "repo", project=f"t{uuid.uuid4().hex[:10]}")

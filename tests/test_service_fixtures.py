@@ -1,0 +1,48 @@
+"""Service fixtures: under CI an unreachable Redis fails the test, it never skips."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.services import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+from tests.services import redis_server
+
+def test_needs_redis(tmp_path):
+    with redis_server(tmp_path) as url:
+        assert url
+"""
+
+
+def _run_probe(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run PROBE in a child pytest with exactly ``env`` as its environment."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(PROBE)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(probe)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_redis_fails_under_ci(tmp_path: Path) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    done = _run_probe(tmp_path, {**os.environ, "CI": "true", "AXIOM_REDIS_URL": dead})
+    assert done.returncode == 1
+    assert "1 failed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_unset_url_starts_a_throwaway_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AXIOM_REDIS_URL"}
+    done = _run_probe(tmp_path, {**env, "CI": "true"})
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "1 passed" in done.stdout
