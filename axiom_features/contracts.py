@@ -38,7 +38,8 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("source_line", pa.int64(), nullable=False),
         pa.field("failed_rules", pa.string(), nullable=False),
         pa.field("raw_record", pa.string(), nullable=False),
-        *[BAR_SCHEMA.field(name) for name in BAR_SCHEMA.names],
+        # A quarantined row may lack any bar value (a missing symbol is a reason to hold it).
+        *[BAR_SCHEMA.field(name).with_nullable(True) for name in BAR_SCHEMA.names],
     ],
     metadata={b"contract": b"quarantine"},
 )

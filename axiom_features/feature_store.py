@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from feast import FeatureStore
@@ -41,6 +42,8 @@ def apply_definitions(store: FeatureStore) -> list[str]:
     Returns the names of the feature views now registered.
     """
     root = Path(store.repo_path)
+    if str(root) not in sys.path:  # definitions import each other as ``feature_repo.*``
+        sys.path.insert(0, str(root))
     contents = _get_repo_contents(root, store.config.project, store.config)
     apply_total_with_repo_instance(
         store, store.config.project, store.registry, contents, skip_source_validation=True

@@ -23,6 +23,8 @@ def import_summary(result: ImportResult) -> Table:
     ]
     for rule, count in sorted(result.rule_counts.items()):
         rows.append((f"  failed {rule}", f"{count:,}"))
+    if result.adj_close_ignored:
+        rows.append(("Adj Close", "present and ignored (use --use-adjusted to apply it)"))
     if result.quarantined:
         rows.append(("quarantine file", str(result.quarantine_path)))
     return summary_table("import", rows)

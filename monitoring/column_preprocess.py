@@ -36,7 +36,7 @@ def preprocess(series: pd.Series) -> PreprocessedColumn:
         return _bools(series)
     if pdc.is_datetime64_any_dtype(dtype):
         return _objects(series)
-    if dtype == object:
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
         strings = _strings(series)
         if strings is not None:
             return strings
@@ -117,4 +117,3 @@ def _nan_count_among_nulls(nulls: pd.Series) -> int:
         return 0
     numeric = nulls[nulls.map(pdc.is_number).astype(bool)]
     return int(numeric.astype(float).isna().sum()) if not numeric.empty else 0
-

@@ -128,7 +128,8 @@ def _profile_columns(
         series = _column(data, name, start, stop)
         schema.resolve(pandas=pd.DataFrame({name: series.iloc[:0]}))
         profile = ColumnProfile(name=name, schema=schema.get(name), cache_size=schema.cache_size)
-        profile._process_extracted_column(preprocess(series))
+        with np.errstate(invalid="ignore"):  # mean/variance of ±inf is NaN, as in stock
+            profile._process_extracted_column(preprocess(series))
         views[name] = profile.view()
     return views
 

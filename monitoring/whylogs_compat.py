@@ -68,7 +68,10 @@ NUMPY_FOR_WHYLOGS = _NumpyWithRemovedAliases()
 
 
 def patch_whylogs_numpy() -> list[str]:
-    """Point ``np`` in every loaded whylogs module at the alias-aware NumPy; return their names."""
+    """Point ``np`` in every loaded whylogs module at the alias-aware NumPy; return their names.
+
+    Runs once below; call it again after importing more whylogs modules (e.g. ``whylogs.viz``).
+    """
     patched = []
     for name, module in list(sys.modules.items()):
         if (name == "whylogs" or name.startswith("whylogs.")) and getattr(module, "np", None) is np:

@@ -27,6 +27,7 @@ def copy_feature_repo(dest: Path, project: str | None = None) -> Path:
     ``project`` renames the Feast project in every profile, so runs sharing one Redis do not
     see each other's keys.
     """
+    dest.mkdir(parents=True, exist_ok=True)
     for name in REPO_FILES:
         src = REPO_ROOT / name
         if src.is_dir():

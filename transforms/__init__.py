@@ -1,0 +1,1 @@
+"""Pure feature computations and the catalogue that names every output column."""

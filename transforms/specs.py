@@ -15,8 +15,17 @@ FEATURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 """A feature name is a lowercase identifier (it becomes a column and a Feast field)."""
 
 RESERVED_NAMES = frozenset(
-    {"symbol", "event_timestamp", "created_timestamp", "source", "open", "high", "low", "close",
-     "volume"}
+    {
+        "symbol",
+        "event_timestamp",
+        "created_timestamp",
+        "source",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+    }
 )
 """Column names of the bars and offline-table keys, which no feature may take."""
 

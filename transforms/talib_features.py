@@ -1,10 +1,10 @@
 """The TA-Lib feature views, generated from ``talib.abstract`` metadata.
 
 Every function of every TA-Lib group becomes one or more features (one per output, per
-parameter variant), grouped into one view per TA-Lib group (Math Transform and Math Operators share the view
-``ta_math``). Inputs, parameters, outputs,
-descriptions and warm-up lengths come from the abstract API; this module only says which
-parameter variants and inputs to use where the defaults are not enough.
+parameter variant), grouped into one view per TA-Lib group (Math Transform and Math
+Operators share the view ``ta_math``). Inputs, parameters, outputs, descriptions and
+warm-up lengths come from the abstract API; this module only says which parameter variants
+and inputs to use where the defaults are not enough.
 
 Choices, so that every column means something on daily prices:
 
@@ -140,18 +140,23 @@ VARIANTS: dict[str, tuple[Variant, ...]] = {
         _on("correl_high_low_30", "high", "low", timeperiod=30),
         _on("correl_close_volume_20", "close", "volume", timeperiod=20),
     ),
-    "MAVP": (_on(
+    "MAVP": (
+        _on(
             "mavp_er_2_30",
             "close",
             "er_periods",
             note="periods from Kaufman's efficiency ratio over 10 bars",
             minperiod=2,
             maxperiod=30,
-        ),),
+        ),
+    ),
 }
 
-POST: dict[str, str] = {"MAXINDEX": "bars_since", "MININDEX": "bars_since",
-                        "MINMAXINDEX": "bars_since"}
+POST: dict[str, str] = {
+    "MAXINDEX": "bars_since",
+    "MININDEX": "bars_since",
+    "MINMAXINDEX": "bars_since",
+}
 
 MAVP_EFFICIENCY_WINDOW = 10
 MAVP_MIN_PERIOD = 2
@@ -198,12 +203,13 @@ def _suffix(function: str, outputs: list[str], output: str) -> str:
     if len(outputs) == 1 or (output == outputs[0] and lower.endswith(output)):
         return ""
     if output.startswith(lower) and len(output) > len(lower):
-        return "_" + output[len(lower):]
+        return "_" + output[len(lower) :]
     return "_" + output
 
 
-def _describe(info: Mapping, variant: Variant, parameters: Mapping, inputs: tuple[str, ...],
-              output: str) -> str:
+def _describe(
+    info: Mapping, variant: Variant, parameters: Mapping, inputs: tuple[str, ...], output: str
+) -> str:
     args = ", ".join(f"{k}={v}" for k, v in parameters.items())
     text = f"{info['display_name']} ({args}) of {', '.join(inputs)}"
     if len(info["output_names"]) > 1:
@@ -234,7 +240,7 @@ def function_features(function: str, view: str) -> list[FeatureSpec]:
                     view=view,
                     function=function,
                     inputs=inputs,
-                    parameters=parameters,
+                    parameters=dict(parameters),
                     output=output,
                     dtype="float64",
                     version=TRANSFORM_VERSION,

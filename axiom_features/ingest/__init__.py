@@ -1,0 +1,6 @@
+"""Bar import: vendor CSV/Parquet files or in-memory frames → quality gate → lake + quarantine."""
+
+from axiom_features.ingest.errors import IngestError
+from axiom_features.ingest.importer import FileReport, ImportResult, import_bars, import_frame
+
+__all__ = ["FileReport", "ImportResult", "IngestError", "import_bars", "import_frame"]

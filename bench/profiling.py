@@ -1,0 +1,270 @@
+"""Benchmark: whylogs profiling of a 1.26M-row x 202-feature frame, stock vs platform.
+
+- Baseline (``stock_whylogs``): ``why.log(df).view()``, whylogs 1.6.4 as shipped.
+- ``profile_…``: ``monitoring.profiling.profile_frame(df, workers=2)`` (two processes, the
+  machine's cores); ``…_one_worker``: the same in one process.
+
+Data: float64 features, 500 "symbols" x 2,520 days stacked (``BENCH_ROWS`` rows, default
+1,260,000), each column with its own scale, a NaN warm-up at the start of every symbol and,
+in every tenth column, a few ±inf. Cached under ``bench/.cache/``.
+
+Each measurement runs in a fresh process (its own peak RSS); loading is outside timings.
+Platform timings are medians of ``BENCH_REPEATS`` runs (default 3); stock runs once.
+Stock whylogs costs a Python call per value, so its time is linear in rows: it is timed on
+a 2% probe first, and if the whole frame would take longer than ``BENCH_STOCK_LIMIT_S``
+(default 240 s) it runs on the leading rows that fit and its full-size time is extrapolated
+from them, marked ``"capped": true``.
+
+Agreement: the stock and platform profiles of the same rows must match (counts, types and
+min/max exactly, mean/stddev to 1e-9, quantiles within the KLL rank bound, cardinality within
+HLL bounds: ``monitoring.profile_compare``), and the platform's full profile must match
+NumPy's exact counts, min and max for every column.
+
+Run: ``python -m bench.profiling`` (or ``make bench-profiling``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.common import (
+    CACHE_DIR,
+    cost_case,
+    median,
+    package_versions,
+    peak_rss_mb,
+    seconds,
+    write_result,
+)
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1260000"))
+COLUMNS = 202
+DAYS = 2520
+"""Rows per symbol: NaN warm-ups restart every ``DAYS`` rows."""
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+STOCK_LIMIT_S = float(os.environ.get("BENCH_STOCK_LIMIT_S", "240"))
+WORKERS = 2
+SEED = 202
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def generate(rows: int, columns: int = COLUMNS, seed: int = SEED) -> np.ndarray:
+    """A ``(rows, columns)`` column-major float64 array of feature-like values."""
+    rng = np.random.default_rng(seed)
+    data = np.empty((rows, columns), order="F")
+    day = np.arange(rows) % DAYS
+    for j in range(columns):
+        column = data[:, j]
+        column[:] = rng.standard_normal(rows)
+        column *= rng.lognormal(0, 2)
+        column += rng.normal(0, 50)
+        column[day < rng.integers(0, 250)] = np.nan
+        if j % 10 == 0:
+            spots = rng.choice(rows, size=6, replace=False)
+            column[spots] = [np.inf, np.inf, np.inf, -np.inf, -np.inf, np.nan]
+    return data
+
+
+def cached_data(rows: int = ROWS) -> Path:
+    """The generated data's cache file (``.npy``), created on first use."""
+    path = CACHE_DIR / f"profiling_{rows}x{COLUMNS}_seed{SEED}.npy"
+    if not path.exists():
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, generate(rows))
+        os.replace(tmp, path)
+    return path
+
+
+def load_frame(path: Path, rows: int | None = None) -> pd.DataFrame:
+    """The cached array as a DataFrame (no copy: each column stays contiguous)."""
+    data = np.load(path)
+    frame = pd.DataFrame(data, columns=[f"f{j:03d}" for j in range(data.shape[1])], copy=False)
+    return frame if rows is None else frame.iloc[:rows]
+
+
+def measure_stock(path: Path, rows: int, out: Path) -> dict[str, Any]:
+    """Stock ``why.log`` once on the leading ``rows`` rows; the profile goes to ``out``."""
+    from monitoring.whylogs_compat import why
+
+    frame = load_frame(path, rows)
+    views = []
+    with np.errstate(invalid="ignore"):  # stock averages the ±inf columns and NumPy says so
+        elapsed = seconds(lambda: views.append(why.log(frame).view()))
+    out.write_bytes(views[0].serialize())
+    return {"seconds": elapsed, "peak_rss_mb": peak_rss_mb()}
+
+
+def measure_platform(
+    path: Path, rows: int | None, workers: int, repeats: int, out: Path
+) -> dict[str, Any]:
+    """``profile_frame`` ``repeats`` times; the last profile goes to ``out``."""
+    from monitoring.profiling import profile_frame
+    from monitoring.whylogs_compat import ProfileView
+
+    frame = load_frame(path, rows)
+    profile_frame(frame.iloc[:1000, :4], workers=workers)  # imports and pool start-up paths
+    views: list[ProfileView] = []
+    timings = [
+        seconds(lambda: views.append(profile_frame(frame, workers=workers))) for _ in range(repeats)
+    ]
+    out.write_bytes(views[-1].serialize())
+    return {
+        "runs": timings,
+        "peak_rss_mb": peak_rss_mb(children=workers > 1),
+        "parent_peak_rss_mb": peak_rss_mb(),
+        "data_mb": frame.memory_usage(index=False).sum() / 2**20,
+        "exact_mismatches": exact_mismatches(frame, views[-1]),
+    }
+
+
+def exact_mismatches(frame: pd.DataFrame, view: Any) -> list[str]:
+    """Columns whose profile counts, min or max differ from NumPy's exact figures."""
+    problems = []
+    for name in frame.columns:
+        values = frame[name].to_numpy()
+        nan = np.isnan(values)
+        finite_or_inf = values[~nan]
+        expected = {
+            "counts/n": len(values),
+            "counts/null": int(nan.sum()),
+            "counts/nan": int(nan.sum()),
+            "counts/inf": int(np.isinf(finite_or_inf).sum()),
+            "distribution/n": len(finite_or_inf),
+            "distribution/min": finite_or_inf.min(),
+            "distribution/max": finite_or_inf.max(),
+        }
+        got = view.get_column(name).to_summary_dict()
+        problems += [f"{name}: {k} {got[k]} != {v}" for k, v in expected.items() if got[k] != v]
+    return problems
+
+
+def _isolated(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``function`` in a fresh spawned process (its own peak RSS) and return its result."""
+    receive, send = SPAWN.Pipe(duplex=False)
+    process = SPAWN.Process(target=_call_and_send, args=(send, function, args))
+    process.start()
+    result = receive.recv()
+    process.join()
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _call_and_send(send: Any, function: Callable[..., dict[str, Any]], args: tuple) -> None:
+    try:
+        send.send(function(*args))
+    except BaseException as error:  # returned to the parent and re-raised there
+        send.send(error)
+        raise
+
+
+def _disagreements(stock_path: Path, platform_path: Path) -> list[str]:
+    from monitoring.profile_compare import profile_differences
+    from monitoring.whylogs_compat import ProfileView
+
+    stock = ProfileView.deserialize(stock_path.read_bytes())
+    platform = ProfileView.deserialize(platform_path.read_bytes())
+    return profile_differences(stock, platform)
+
+
+def main() -> None:
+    path = cached_data()
+    label = f"profile_{ROWS / 1e6:g}m_x_{COLUMNS}"
+    work = CACHE_DIR / "profiling_out"
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"profiling benchmark: {ROWS:,} rows x {COLUMNS} float columns, {REPEATS} repeats")
+
+    probe_rows = min(ROWS, max(ROWS // 50, 1000))
+    probe = _isolated(measure_stock, path, probe_rows, work / "probe.bin")
+    estimate = probe["seconds"] * ROWS / probe_rows
+    capped = estimate > STOCK_LIMIT_S
+    stock_rows = int(ROWS * STOCK_LIMIT_S / estimate) if capped else ROWS
+    print(
+        f"  stock probe        {probe['seconds']:7.2f} s on {probe_rows:,} rows "
+        f"-> {estimate:.0f} s estimated; running stock on {stock_rows:,} rows"
+    )
+    stock = _isolated(measure_stock, path, stock_rows, work / "stock.bin")
+    stock_seconds = stock["seconds"] * ROWS / stock_rows
+    print(f"  stock why.log      {stock_seconds:7.2f} s" + ("  (extrapolated)" if capped else ""))
+
+    platform = {}
+    for workers in (WORKERS, 1):
+        out = work / f"platform_{workers}.bin"
+        platform[workers] = _isolated(measure_platform, path, None, workers, REPEATS, out)
+        print(f"  profile_frame x{workers}   {median(platform[workers]['runs']):7.2f} s")
+    same_rows = work / f"platform_{WORKERS}.bin"
+    if capped:
+        same_rows = work / "platform_same_rows.bin"
+        _isolated(measure_platform, path, stock_rows, WORKERS, 1, same_rows)
+    disagreements = _disagreements(work / "stock.bin", same_rows)
+    exact = platform[WORKERS]["exact_mismatches"] + platform[1]["exact_mismatches"]
+    print(
+        f"  agreement with stock: {len(disagreements)} differences; "
+        f"with NumPy exact counts/min/max: {len(exact)} differences"
+    )
+
+    stock_extra: dict[str, Any] = {"capped": capped}
+    if capped:
+        stock_extra |= {
+            "baseline_rows_measured": stock_rows,
+            "baseline_seconds_measured": round(stock["seconds"], 2),
+            "cap_seconds": STOCK_LIMIT_S,
+        }
+    agreement = {
+        "agrees_with_baseline": not disagreements,
+        "disagreements": disagreements[:20],
+        "exact_mismatches": exact[:20],
+        "baseline_peak_rss_mb": round(stock["peak_rss_mb"], 1),
+    }
+    cases = [
+        cost_case(
+            label if workers == WORKERS else f"{label}_one_worker",
+            baseline="stock_whylogs",
+            baseline_value=stock_seconds,
+            value=median(platform[workers]["runs"]),
+            peak_rss_mb=platform[workers]["peak_rss_mb"],
+            goal="ratio <= 0.1",
+            workers=workers,
+            runs=[round(v, 3) for v in platform[workers]["runs"]],
+            parent_peak_rss_mb=round(platform[workers]["parent_peak_rss_mb"], 1),
+            values_per_second=round(ROWS * COLUMNS / median(platform[workers]["runs"])),
+            **stock_extra,
+            **agreement,
+        )
+        for workers in (WORKERS, 1)
+    ]
+    out = write_result(
+        "profiling",
+        versions=package_versions("whylogs", "whylogs-sketching", "numpy", "pandas"),
+        setup={
+            "rows": ROWS,
+            "columns": COLUMNS,
+            "data_mb": round(platform[1]["data_mb"], 1),
+            "dtype": "float64 with NaN warm-ups and some ±inf",
+            "repeats": REPEATS,
+            "cpus": os.cpu_count(),
+            "stock_limit_seconds": STOCK_LIMIT_S,
+            "peak_rss_mb": "the measuring process, frame included; with workers, plus the "
+            "largest worker's own peak, which counts the frame pages it shares with the "
+            "parent (forked, copy-on-write, read only), so the sum overstates",
+        },
+        cases=cases,
+    )
+    for case in cases:
+        print(
+            f"  {case['case']:32} ratio {case['ratio']:6.3f}  peak {case['peak_rss_mb']:7.1f}"
+            f" MB   goal: {case['goal']}"
+        )
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The ``axiom`` CLI end to end, in a temporary copy of the feature repository."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+AXIOM = str(Path(sys.executable).with_name("axiom"))
+
+
+def axiom(repo: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [AXIOM, "--repo", str(repo), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"},
+    )
+
+
+@pytest.mark.e2e
+def test_demo_runs_the_whole_path_and_prints_online_features(feature_repo: Path) -> None:
+    done = axiom(feature_repo, "demo", "--symbols", "4", "--days", "260")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "online features (get_online_features)" in out
+    assert "AXM" in out and "BLQ" in out
+    assert "training frame" in out and "4 rows" not in out
+    # the demo's incoming file carries three faulty rows, all held back with their rules
+    assert "quarantined" in out and "│ 3 " in out.split("quarantined", 1)[1][:40]
+    profiles = list((feature_repo / "data" / "profiles").rglob("*.bin"))
+    assert len(profiles) >= 9
+
+
+@pytest.mark.e2e
+def test_features_list_json_names_every_feature() -> None:
+    done = subprocess.run([AXIOM, "features", "list", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0
+    records = json.loads(done.stdout)
+    assert len(records) >= 200
+    assert {"view", "name", "dtype", "transform", "version"} <= set(records[0])
+
+
+@pytest.mark.e2e
+def test_a_missing_file_is_a_one_line_error_and_exit_1(feature_repo: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bars.csv"
+    bad.write_text("Date,Open,High,Low,Volume\n2024-01-02,1,2,0.5,100\n")
+    done = axiom(feature_repo, "ingest", str(bad))
+    assert done.returncode == 1
+    assert "error:" in done.stderr and "bars.csv" in done.stderr and "close" in done.stderr
+    assert "Traceback" not in done.stderr
