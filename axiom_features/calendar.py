@@ -15,10 +15,19 @@ def _calendar(exchange: str):  # noqa: ANN202 - exchange_calendars has no public
     return xcals.get_calendar(exchange, start="2000-01-01")
 
 
+def check_calendar(exchange: str) -> str:
+    """``exchange`` if it names a known exchange calendar (XNYS, XLON, XTKS …); else ValueError."""
+    import exchange_calendars as xcals
+
+    if exchange not in xcals.get_calendar_names(include_aliases=True):
+        raise ValueError(f"unknown exchange calendar {exchange!r} (e.g. XNYS, XLON, XTKS)")
+    return exchange
+
+
 def session_closes(
     end: datetime | pd.Timestamp, sessions: int, exchange: str = "XNYS"
 ) -> pd.DatetimeIndex:
-    """The closing instants (UTC) of the last ``sessions`` sessions that closed at or before ``end``.
+    """The closing instants (UTC) of the last ``sessions`` sessions closed by ``end``.
 
     A daily bar is stamped at its session close: that is when its values become known, so a
     point-in-time join can never see a bar before its day is over.
@@ -27,7 +36,7 @@ def session_closes(
     end_ts = pd.Timestamp(end)
     end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
     last_day = min(end_ts.normalize().tz_localize(None), cal.last_session)
-    closes = cal.schedule.loc[: last_day, "close"]
+    closes = cal.schedule.loc[:last_day, "close"]
     closes = closes[closes <= end_ts]
     if len(closes) < sessions:
         raise ValueError(
@@ -42,3 +51,19 @@ def is_session(days: pd.DatetimeIndex, exchange: str = "XNYS") -> pd.Series:
     cal = _calendar(exchange)
     local_days = days.tz_convert(cal.tz).normalize().tz_localize(None)
     return pd.Series(local_days.isin(cal.sessions), index=days)
+
+
+def close_of_dates(dates: pd.Series, exchange: str = "XNYS") -> pd.Series:
+    """The UTC closing instant of each calendar date's session on ``exchange``.
+
+    A date that is not a session (a holiday, a weekend) gets the exchange's regular close
+    time, 16:00 local, on that date. Missing dates stay NaT.
+    """
+    cal = _calendar(exchange)
+    days = pd.to_datetime(dates).dt.normalize()
+    days = days.dt.tz_localize(None) if days.dt.tz is not None else days
+    closes = cal.schedule["close"]
+    stamped = days.map(closes)
+    regular = (days + pd.Timedelta(hours=16)).dt.tz_localize(cal.tz, nonexistent="NaT")
+    fallback = regular.dt.tz_convert("UTC")
+    return stamped.fillna(fallback).astype("datetime64[us, UTC]")

@@ -63,15 +63,37 @@ def main() -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="Zone of naive timestamps.")
 @click.option("--source", default="file", show_default=True, help="Provider name stored per bar.")
 @click.option("--use-adjusted", is_flag=True, help="Scale OHLC by Adj Close / Close.")
+@click.option(
+    "--calendar",
+    default="XNYS",
+    show_default=True,
+    help="Exchange whose session close stamps dates.",
+)
 @pass_context
 @fail_cleanly
-def ingest(ctx: Context, paths: tuple[Path, ...], timezone: str, source: str, use_adjusted: bool):
-    """Import CSV/Parquet bar files (or folders of them) through the quality gate."""
+def ingest(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    timezone: str,
+    source: str,
+    use_adjusted: bool,
+    calendar: str,
+):
+    """Import CSV/Parquet bar files (or folders of them) through the quality gate.
+
+    Timestamps with an offset are converted to UTC; those without are read in --timezone;
+    dates without a time of day are stamped at that day's session close on --calendar.
+    """
     from axiom_features import jobs
     from axiom_features.reporting import import_summary
 
     result = jobs.ingest_files(
-        ctx.repo, list(paths), timezone=timezone, source=source, use_adjusted=use_adjusted
+        ctx.repo,
+        list(paths),
+        timezone=timezone,
+        source=source,
+        use_adjusted=use_adjusted,
+        calendar=calendar,
     )
     console.print(import_summary(result))
 
@@ -194,7 +216,9 @@ def runs(ctx: Context, command_name: str | None, as_json: bool):
         return
     table = Table("run id", "command", "status", "started", "rows", title="runs")
     for r in records:
-        table.add_row(r.run_id, r.command, r.status, r.started_at[:19], str(sum(r.row_counts.values())))
+        table.add_row(
+            r.run_id, r.command, r.status, r.started_at[:19], str(sum(r.row_counts.values()))
+        )
     console.print(table)
 
 

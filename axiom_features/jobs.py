@@ -33,9 +33,15 @@ def ingest_files(
     timezone: str = "UTC",
     source: str = "file",
     use_adjusted: bool = False,
+    calendar: str = "XNYS",
 ) -> ImportResult:
     """Import bar files through the quality gate into the lake."""
-    params = {"timezone": timezone, "source": source, "use_adjusted": use_adjusted}
+    params = {
+        "timezone": timezone,
+        "source": source,
+        "use_adjusted": use_adjusted,
+        "calendar": calendar,
+    }
     with _log(root).track("ingest", parameters=params) as record:
         record.inputs = [str(p) for p in paths]
         result = import_bars(
@@ -45,6 +51,7 @@ def ingest_files(
             timezone=timezone,
             source=source,
             use_adjusted=use_adjusted,
+            calendar=calendar,
         )
         _record_import(record, result)
     return result
@@ -54,7 +61,9 @@ def ingest_frame(root: Path, bars: pd.DataFrame, *, source: str, origin: str) ->
     """Import an in-memory bars frame (already in contract shape) through the quality gate."""
     with _log(root).track("ingest", parameters={"source": source}) as record:
         record.inputs = [origin]
-        result = import_frame(bars, RepoPaths(root), run_id=record.run_id, source=source, origin=origin)
+        result = import_frame(
+            bars, RepoPaths(root), run_id=record.run_id, source=source, origin=origin
+        )
         _record_import(record, result)
     return result
 
@@ -114,7 +123,12 @@ def materialize(
     profile: str = "default",
 ) -> MaterializeResult:
     """Materialize ``[start, end]`` online; every view written gets a whylogs profile."""
-    params = {"start": start.isoformat(), "end": end.isoformat(), "views": views, "profile": profile}
+    params = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "views": views,
+        "profile": profile,
+    }
     store = open_store(root, profile)
     with _log(root).track("materialize", parameters=params) as record:
         with materialization_run(record.run_id) as run:

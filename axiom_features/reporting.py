@@ -16,8 +16,11 @@ def import_summary(result: ImportResult) -> Table:
     """Rows in, accepted and quarantined (they always add up), and why rows were held back."""
     rows: list[tuple[str, object]] = [
         ("rows in", f"{result.rows_in:,}"),
-        ("accepted", f"{result.accepted:,}  ({result.new_rows:,} new, "
-                     f"{result.already_present:,} already in the lake)"),
+        (
+            "accepted",
+            f"{result.accepted:,}  ({result.new_rows:,} new, "
+            f"{result.already_present:,} already in the lake)",
+        ),
         ("quarantined", f"{result.quarantined:,}"),
         ("timezone of naive timestamps", result.timezone),
     ]
@@ -31,8 +34,14 @@ def import_summary(result: ImportResult) -> Table:
 
 
 def materialize_table(run_id: str, views: list[MaterializedView]) -> Table:
-    table = Table("feature view", "version", "rows written", "profile", title=f"materialize {run_id}",
-                  title_justify="left")
+    table = Table(
+        "feature view",
+        "version",
+        "rows written",
+        "profile",
+        title=f"materialize {run_id}",
+        title_justify="left",
+    )
     for v in views:
         table.add_row(v.feature_view, v.version or "-", f"{v.rows:,}", v.profile_path or "-")
     return table

@@ -128,8 +128,6 @@ def generate_bars(
     frames = [generate_symbol(name, closes, seed=seed) for name in names]
     bars = pd.concat(frames, ignore_index=True)
     received = pd.Timestamp(created_at or datetime.now(UTC))
-    bars["created_timestamp"] = pd.Series(received, index=bars.index).astype(
-        "datetime64[us, UTC]"
-    )
+    bars["created_timestamp"] = pd.Series(received, index=bars.index).astype("datetime64[us, UTC]")
     bars["source"] = source
     return bars

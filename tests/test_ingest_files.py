@@ -14,6 +14,8 @@ from axiom_features.paths import RepoPaths
 from axiom_features.quality import read_quarantine
 
 DAYS = ["2024-01-02", "2024-01-03"]
+# date-only values are stamped at the New York session close (21:00 UTC in January)
+CLOSES = list(pd.to_datetime(["2024-01-02 21:00", "2024-01-03 21:00"], utc=True))
 VALUES = [[10.0, 11.0, 9.5, 10.5, 1000.0], [10.5, 11.2, 10.1, 11.0, 1200.0]]
 
 
@@ -56,7 +58,7 @@ def test_vendor_spellings_of_the_bar_columns(repo, tmp_path, header):
     assert result.accepted == 2
     bars = _stored(repo)
     assert set(bars["symbol"]) == {"MSFT"}
-    assert bars["event_timestamp"].tolist() == list(pd.to_datetime(DAYS, utc=True))
+    assert bars["event_timestamp"].tolist() == CLOSES
     assert _ohlcv(bars) == VALUES
 
 
@@ -115,7 +117,7 @@ def test_parquet_with_the_date_as_its_index(repo, tmp_path, index_name):
     result = import_bars(tmp_path / "aaa.parquet", repo, run_id="r")
 
     assert result.accepted == 2
-    assert _stored(repo)["event_timestamp"].tolist() == list(pd.to_datetime(DAYS, utc=True))
+    assert _stored(repo)["event_timestamp"].tolist() == CLOSES
     assert any("index" in note for note in result.files[0].notes)
 
 
@@ -126,7 +128,7 @@ def test_csv_written_by_pandas_with_the_date_as_index(repo, tmp_path, index_name
 
     import_bars(tmp_path / "aaa.csv", repo, run_id="r")
 
-    assert _stored(repo)["event_timestamp"].tolist() == list(pd.to_datetime(DAYS, utc=True))
+    assert _stored(repo)["event_timestamp"].tolist() == CLOSES
     assert _ohlcv(_stored(repo)) == VALUES
 
 

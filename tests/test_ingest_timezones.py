@@ -42,9 +42,22 @@ def test_naive_values_are_taken_in_the_stated_timezone(repo, tmp_path):
     assert got == _utc("2024-01-02 21:00", "2024-07-02 20:00")  # EST, then EDT
 
 
-def test_naive_dates_are_midnight_in_the_stated_timezone(repo, tmp_path):
-    got = _import(repo, tmp_path, ["2024-01-02"], timezone="Asia/Tokyo")
-    assert got == _utc("2024-01-01 15:00")
+def test_a_date_without_time_is_stamped_at_its_session_close(repo, tmp_path):
+    # 16:00 New York; the bar is not known before its session ends
+    assert _import(repo, tmp_path, ["2024-01-02"]) == _utc("2024-01-02 21:00")
+
+
+def test_the_session_close_follows_the_stated_calendar(repo, tmp_path):
+    got = _import(repo, tmp_path, ["2024-01-04"], timezone="Asia/Tokyo", calendar="XTKS")
+    assert got == _utc("2024-01-04 06:00")  # 15:00 Tokyo
+
+
+def test_a_date_off_the_calendar_gets_the_regular_close_time(repo, tmp_path):
+    assert _import(repo, tmp_path, ["2024-07-04"]) == _utc("2024-07-04 20:00")  # a holiday
+
+
+def test_an_early_close_is_honoured(repo, tmp_path):
+    assert _import(repo, tmp_path, ["2024-11-29"]) == _utc("2024-11-29 18:00")  # 13:00 New York
 
 
 def test_values_with_an_offset_ignore_the_stated_timezone(repo, tmp_path):
@@ -65,7 +78,7 @@ def test_naive_and_zoned_values_mixed_in_one_column(repo, tmp_path):
 
 
 def test_non_iso_dates_are_read(repo, tmp_path):
-    assert _import(repo, tmp_path, ["01/02/2024"]) == _utc("2024-01-02")
+    assert _import(repo, tmp_path, ["01/02/2024"]) == _utc("2024-01-02 21:00")
 
 
 def test_parquet_zoned_timestamps_are_converted_and_naive_ones_localized(repo, tmp_path):

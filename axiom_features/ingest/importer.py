@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from axiom_features.calendar import check_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
 from axiom_features.ingest.normalize import NormalizedFile, normalize
 from axiom_features.ingest.raw import RawFile
@@ -85,13 +86,17 @@ def import_bars(
     timezone: str = "UTC",
     source: str = "file",
     use_adjusted: bool = False,
+    calendar: str = "XNYS",
 ) -> ImportResult:
     """Read bar files (CSV/Parquet, or directories of them), gate them, store the clean rows.
 
+    ``timezone`` is the zone of timestamps without an offset; values that are dates only are
+    stamped at the close of that date's session on the exchange ``calendar``.
     Every file is read and converted before anything is written, so an unreadable file
     (IngestError) leaves the lake and the quarantine untouched.
     """
     check_timezone(timezone)
+    check_calendar(calendar)
     created_at = _now()
     parts = [
         normalize(
@@ -100,6 +105,7 @@ def import_bars(
             source=source,
             created_at=created_at,
             use_adjusted=use_adjusted,
+            calendar=calendar,
         )
         for path in expand(paths)
     ]

@@ -12,6 +12,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from axiom_features.calendar import close_of_dates
 from axiom_features.contracts import BAR_SCHEMA, NUMERIC_BAR_COLUMNS, PRICE_COLUMNS
 from axiom_features.ingest.columns import ColumnMap, map_columns
 from axiom_features.ingest.errors import IngestError
@@ -45,7 +46,9 @@ def to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return numbers, bad
 
 
-def _timestamps(raw: RawFile, mapping: ColumnMap, timezone: str) -> tuple[pd.Series, np.ndarray]:
+def _timestamps(
+    raw: RawFile, mapping: ColumnMap, timezone: str, calendar: str
+) -> tuple[pd.Series, np.ndarray]:
     values = raw.frame[mapping.columns["event_timestamp"]]
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         present = values.notna()
@@ -56,7 +59,25 @@ def _timestamps(raw: RawFile, mapping: ColumnMap, timezone: str) -> tuple[pd.Ser
             values = (values + " " + times).str.strip().where(values.notna(), None)
         present = values.notna()
     stamps = to_utc(values, timezone)
+    dates = date_only(values)
+    if dates.any():
+        local_days = stamps[dates].dt.tz_convert(timezone).dt.tz_localize(None)
+        stamps[dates] = close_of_dates(local_days, calendar)
     return stamps, (present & stamps.isna()).to_numpy()
+
+
+def date_only(values: pd.Series) -> pd.Series:
+    """Values that name a day without a time of day (``2024-01-02``, or midnight datetimes).
+
+    A daily bar is known only when its session closes, so such values are stamped at the
+    exchange session close of that date: a training join can never see the bar earlier.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        present = values.dropna()
+        midnight = bool(len(present)) and bool((present == present.dt.normalize()).all())
+        return values.notna() & midnight
+    text = as_text(values)
+    return text.notna() & ~text.str.contains(":", regex=False, na=False)
 
 
 def _symbols(raw: RawFile, mapping: ColumnMap) -> pd.Series:
@@ -72,6 +93,7 @@ def normalize(
     source: str,
     created_at: datetime,
     use_adjusted: bool = False,
+    calendar: str = "XNYS",
 ) -> NormalizedFile:
     """Convert one file's rows to bars; raise IngestError for a missing required column."""
     mapping = map_columns(raw.frame.columns, raw.name)
@@ -79,7 +101,9 @@ def normalize(
     flags: dict[str, np.ndarray] = dict(raw.flags)
     bars = pd.DataFrame(index=pd.RangeIndex(n))
     bars["symbol"] = _symbols(raw, mapping).to_numpy()
-    bars["event_timestamp"], flags["type:event_timestamp"] = _timestamps(raw, mapping, timezone)
+    bars["event_timestamp"], flags["type:event_timestamp"] = _timestamps(
+        raw, mapping, timezone, calendar
+    )
     for column in NUMERIC_BAR_COLUMNS:
         bars[column], flags[f"type:{column}"] = to_float(raw.frame[mapping.columns[column]])
     notes = list(raw.notes)

@@ -1,15 +1,10 @@
-"""Arrow schemas of every table the platform writes, and checks against them.
-
-Timestamps are UTC, tz-aware, microsecond precision everywhere inside the platform.
-"""
+"""The bar contract: daily or intraday OHLCV bars, and the quarantine table of rejected bars."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 
-UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+from axiom_features.contracts.base import UTC_TIMESTAMP
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
 NUMERIC_BAR_COLUMNS: tuple[str, ...] = (*PRICE_COLUMNS, "volume")
@@ -43,25 +38,3 @@ QUARANTINE_SCHEMA = pa.schema(
     ],
     metadata={b"contract": b"quarantine"},
 )
-
-
-class ContractError(ValueError):
-    """A table or file does not match its contract; the message names file, column and type."""
-
-
-def check_schema(table: pa.Table, schema: pa.Schema, where: str | Path) -> None:
-    """Raise ContractError unless ``table`` has every column of ``schema`` with its exact type."""
-    for field in schema:
-        if field.name not in table.column_names:
-            raise ContractError(f"{where}: column '{field.name}' is missing (expected {field.type})")
-        actual = table.schema.field(field.name).type
-        if actual != field.type:
-            raise ContractError(
-                f"{where}: column '{field.name}' has type {actual}, expected {field.type}"
-            )
-
-
-def conform(table: pa.Table, schema: pa.Schema, where: str | Path) -> pa.Table:
-    """Select and order ``schema``'s columns, after checking them with :func:`check_schema`."""
-    check_schema(table, schema, where)
-    return table.select(schema.names).cast(schema)
