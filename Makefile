@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-transforms clean
+.PHONY: install demo test lint bench bench-table clean
+
+BENCHMARKS := transforms profiling
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +25,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check axiom_features transforms monitoring feature_repo tests bench
 
-bench: bench-transforms
+bench: $(addprefix bench-,$(BENCHMARKS))
+	$(MAKE) bench-table
+
+bench-table: $(STAMP)
+	$(PY) -m bench.report --readme README.md
 
 bench-%: $(STAMP)
 	$(PY) -m bench.$(subst -,_,$*)

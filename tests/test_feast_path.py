@@ -86,7 +86,9 @@ def test_online_values_are_the_latest_offline_row(built_repo: Path, monkeypatch)
     ).to_df()
     for view, feature in (("ta_overlap", "sma_20"), ("ta_momentum", "rsi_14")):
         offline = pq.read_table(RepoPaths(built_repo).offline_view(view)).to_pandas()
-        latest = offline.sort_values("event_timestamp").groupby("symbol").tail(1).set_index("symbol")
+        latest = (
+            offline.sort_values("event_timestamp").groupby("symbol").tail(1).set_index("symbol")
+        )
         for symbol in SYMBOLS:
             got = online.loc[online["symbol"] == symbol, feature].item()
             assert got == pytest.approx(latest.loc[symbol, feature], rel=1e-12)
@@ -135,7 +137,9 @@ def test_plain_feast_materialize_incremental_leaves_profiles(built_repo: Path) -
 
 
 @pytest.mark.redis
-def test_redis_serves_the_same_values_as_sqlite(built_repo: Path, redis_url: str, monkeypatch) -> None:
+def test_redis_serves_the_same_values_as_sqlite(
+    built_repo: Path, redis_url: str, monkeypatch
+) -> None:
     monkeypatch.chdir(built_repo)
     monkeypatch.setenv("AXIOM_REDIS_URL", redis_url)
     start = NOW - timedelta(days=400)
