@@ -63,7 +63,8 @@ class RunLog:
         """All records, oldest first, optionally only those of one command."""
         if not self.root.exists():
             return []
-        records = [RunRecord(**json.loads(p.read_text())) for p in sorted(self.root.glob("*.json"))]
+        records = [RunRecord(**json.loads(p.read_text())) for p in self.root.glob("*.json")]
+        records.sort(key=lambda r: (r.started_at, r.run_id))
         return [r for r in records if command is None or r.command == command]
 
     @contextmanager

@@ -11,7 +11,7 @@
 
 Data: geometric Brownian motion OHLCV, cached under ``bench/.cache/``. Each measurement
 runs in a fresh process so its peak RSS is its own; data generation, loading and worker
-start-up are outside the timings. Timings are medians of ``BENCH_REPEATS`` runs (default 3).
+start-up are outside the timings. Timings are medians of ``BENCH_REPEATS`` runs (default 5).
 ``BENCH_SYMBOLS`` and ``BENCH_DAYS`` shrink the run for a smoke test.
 
 Run: ``python -m bench.transforms`` (or ``make bench-transforms``).
@@ -44,7 +44,7 @@ from bench.common import (
 
 SYMBOLS = int(os.environ.get("BENCH_SYMBOLS", "500"))
 DAYS = int(os.environ.get("BENCH_DAYS", "2520"))
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 SEED = 2520
 BATCH = 10
 """Symbols per task in the two-process case."""

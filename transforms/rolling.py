@@ -1,0 +1,226 @@
+"""Trailing-window statistics on 1-D float64 arrays, vectorized with numpy.
+
+Every ``rolling_*`` function returns an array as long as its input whose value at row ``t``
+depends only on rows ``t - window + 1 .. t`` (strictly trailing, no look-ahead). The first
+``window - 1`` rows are NaN, and so is every row whose window holds a NaN or an infinity:
+there are no partial windows.
+
+Sums, means, variances and covariances come from cumulative sums (O(n) whatever the
+window), taken on values shifted by their first finite value so that the differences stay
+precise; order statistics, ranks, higher moments and drawdowns work on a strided
+``(rows, window)`` view of the input (no copy of the data before the reduction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+FloatArray = np.ndarray
+
+
+def as_float(values: object) -> FloatArray:
+    """A contiguous float64 copy-free view (when possible) of ``values``."""
+    return np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+
+
+def lag(x: FloatArray, periods: int = 1) -> FloatArray:
+    """``x`` moved ``periods`` rows later; the first ``periods`` rows are NaN."""
+    out = np.full(len(x), np.nan)
+    if periods < len(x):
+        out[periods:] = x[: len(x) - periods]
+    return out
+
+
+def safe_divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """``numerator / denominator``, NaN where the denominator is zero or not finite."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(numerator, denominator)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def simple_returns(prices: FloatArray) -> FloatArray:
+    """``p_t / p_{t-1} - 1``; NaN on the first row and next to a missing price."""
+    return safe_divide(prices, lag(prices)) - 1.0
+
+
+def log_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """``ln(numerator / denominator)``, NaN for non-positive or missing inputs."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(numerator / denominator)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def trailing_windows(x: FloatArray, window: int) -> FloatArray:
+    """Read-only view of shape ``(len(x) - window + 1, window)``: row ``i`` ends at ``i + window - 1``."""
+    return sliding_window_view(x, window)
+
+
+def _place(values: FloatArray, n: int, window: int) -> FloatArray:
+    out = np.full(n, np.nan)
+    if n >= window:
+        out[window - 1 :] = values
+    return out
+
+
+def _window_sums(x: FloatArray, window: int) -> FloatArray:
+    """Sums over each full window of a finite array (length ``n - window + 1``)."""
+    cumulative = np.concatenate(([0.0], np.cumsum(x)))
+    return cumulative[window:] - cumulative[:-window]
+
+
+def _incomplete(*arrays: FloatArray, window: int) -> FloatArray:
+    """Per full window: True when any of ``arrays`` has a non-finite value in it."""
+    bad = np.zeros(len(arrays[0]), dtype=bool)
+    for x in arrays:
+        bad |= ~np.isfinite(x)
+    return _window_sums(bad.astype(np.float64), window) > 0.5
+
+
+def _shifted(x: FloatArray) -> FloatArray:
+    """``x`` minus its first finite value, non-finite values set to 0 (masked separately)."""
+    finite = np.isfinite(x)
+    origin = x[np.argmax(finite)] if finite.any() else 0.0
+    return np.where(finite, x - origin, 0.0)
+
+
+def rolling_sum(x: FloatArray, window: int) -> FloatArray:
+    """Sum of the last ``window`` values."""
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan)
+    finite = np.isfinite(x)
+    sums = _window_sums(np.where(finite, x, 0.0), window)
+    sums[_incomplete(x, window=window)] = np.nan
+    return _place(sums, n, window)
+
+
+def rolling_mean(x: FloatArray, window: int) -> FloatArray:
+    """Mean of the last ``window`` values."""
+    return rolling_sum(x, window) / window
+
+
+def rolling_cov(x: FloatArray, y: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+    """Covariance of the last ``window`` pairs ``(x, y)`` (divisor ``window - ddof``)."""
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan)
+    a, b = _shifted(x), _shifted(y)
+    sa, sb, sab = (_window_sums(v, window) for v in (a, b, a * b))
+    cov = (sab - sa * sb / window) / (window - ddof)
+    cov[_incomplete(x, y, window=window)] = np.nan
+    return _place(cov, n, window)
+
+
+def rolling_var(x: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+    """Variance of the last ``window`` values (divisor ``window - ddof``), never below 0."""
+    return np.maximum(rolling_cov(x, x, window, ddof), 0.0)
+
+
+def rolling_std(x: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+    """Standard deviation of the last ``window`` values (divisor ``window - ddof``)."""
+    return np.sqrt(rolling_var(x, window, ddof))
+
+
+def rolling_corr(x: FloatArray, y: FloatArray, window: int) -> FloatArray:
+    """Pearson correlation of the last ``window`` pairs; NaN when either side is constant."""
+    cov = rolling_cov(x, y, window)
+    return safe_divide(cov, np.sqrt(rolling_var(x, window) * rolling_var(y, window)))
+
+
+def rolling_skew(x: FloatArray, window: int) -> FloatArray:
+    """Sample skewness, bias-corrected (``G1 = sqrt(n(n-1))/(n-2) * m3 / m2^1.5``)."""
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan)
+    m2, m3, _ = _central_moments(x, window)
+    w = float(window)
+    g1 = safe_divide(m3, m2**1.5) * np.sqrt(w * (w - 1.0)) / (w - 2.0)
+    return _place(g1, n, window)
+
+
+def rolling_kurt(x: FloatArray, window: int) -> FloatArray:
+    """Sample excess kurtosis, bias-corrected (``G2``, as pandas and ``scipy bias=False``)."""
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan)
+    m2, _, m4 = _central_moments(x, window)
+    w = float(window)
+    g2 = safe_divide(m4, m2**2) - 3.0
+    adjusted = ((w + 1.0) * g2 + 6.0) * (w - 1.0) / ((w - 2.0) * (w - 3.0))
+    return _place(adjusted, n, window)
+
+
+def _central_moments(x: FloatArray, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Population central moments m2, m3, m4 per full window (NaN if incomplete or flat)."""
+    windows = trailing_windows(x, window)
+    deviations = windows - windows.mean(axis=1, keepdims=True)
+    squared = deviations * deviations
+    m2 = squared.mean(axis=1)
+    m3 = (squared * deviations).mean(axis=1)
+    m4 = (squared * squared).mean(axis=1)
+    flat = m2 <= 1e-14 * np.maximum(1.0, np.abs(windows).max(axis=1)) ** 2
+    m2[flat | _incomplete(x, window=window)] = np.nan
+    return m2, m3, m4
+
+
+def rolling_pct_rank(x: FloatArray, window: int) -> FloatArray:
+    """Percentile rank of the last value among the last ``window`` values, in ``(0, 1]``.
+
+    Average rank for ties divided by ``window`` (pandas ``rolling().rank(pct=True)``):
+    ``(#{v < x_t} + (#{v == x_t} + 1) / 2) / window``.
+    """
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan)
+    windows = trailing_windows(x, window)
+    last = windows[:, -1:]
+    below = np.count_nonzero(windows < last, axis=1)
+    ties = np.count_nonzero(windows == last, axis=1)
+    pct = (below + (ties + 1) / 2.0) / window
+    pct[_incomplete(x, window=window)] = np.nan
+    return _place(pct, n, window)
+
+
+def rolling_max_drawdown(prices: FloatArray, window: int) -> FloatArray:
+    """Largest fall from a running peak within the last ``window`` prices, as a fraction.
+
+    ``max_s (1 - p_s / max_{u <= s} p_u)`` over the window's prices; 0 for a rising path.
+    """
+    n = len(prices)
+    if n < window:
+        return np.full(n, np.nan)
+    windows = trailing_windows(prices, window)
+    peaks = np.maximum.accumulate(windows, axis=1)
+    drawdown = 1.0 - (windows / peaks).min(axis=1)
+    drawdown[_incomplete(prices, window=window)] = np.nan
+    return _place(drawdown, n, window)
+
+
+def rolling_lower_tail(
+    x: FloatArray, window: int, level: float
+) -> tuple[FloatArray, FloatArray]:
+    """Historical VaR and CVaR at ``level`` of the last ``window`` values, as positive losses.
+
+    VaR is minus the ``1 - level`` quantile (linear interpolation between order statistics,
+    numpy's default: position ``(window - 1) * (1 - level)``); CVaR is minus the mean of the
+    ``ceil(window * (1 - level))`` smallest values.
+    """
+    n = len(x)
+    if n < window:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    position = (window - 1) * (1.0 - level)
+    below = int(np.floor(position))
+    tail = max(1, int(np.ceil(window * (1.0 - level) - 1e-12)))
+    needed = min(window, max(below + 2, tail))
+    smallest = np.partition(trailing_windows(x, window), np.arange(needed), axis=1)
+    upper = smallest[:, min(below + 1, window - 1)]
+    quantile = smallest[:, below] + (position - below) * (upper - smallest[:, below])
+    var = -quantile
+    cvar = -smallest[:, :tail].mean(axis=1)
+    incomplete = _incomplete(x, window=window)
+    var[incomplete] = np.nan
+    cvar[incomplete] = np.nan
+    return _place(var, n, window), _place(cvar, n, window)
