@@ -161,3 +161,14 @@ def test_redis_serves_the_same_values_as_sqlite(
     for name, values in from_sqlite.items():
         for a, b in zip(values, from_redis[name], strict=True):
             assert (a is None and b is None) or a == b or (math.isnan(a) and math.isnan(b)), name
+
+
+def test_materializing_before_any_transform_writes_nothing_and_says_so(
+    feature_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(feature_repo)
+    jobs.apply(feature_repo)
+    result = jobs.materialize(feature_repo, NOW - timedelta(days=5), NOW)
+    assert result.views and all(v.rows == 0 for v in result.views)
+    records = ProfileStore(RepoPaths(feature_repo).profiles).list()
+    assert {r.row_count for r in records} == {0}

@@ -54,7 +54,7 @@ def log_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
 
 
 def trailing_windows(x: FloatArray, window: int) -> FloatArray:
-    """Read-only view of shape ``(len(x) - window + 1, window)``: row ``i`` ends at ``i + window - 1``."""
+    """Read-only ``(len(x) - window + 1, window)`` view; row ``i`` ends at ``x[i + window - 1]``."""
     return sliding_window_view(x, window)
 
 
@@ -188,20 +188,27 @@ def rolling_max_drawdown(prices: FloatArray, window: int) -> FloatArray:
     """Largest fall from a running peak within the last ``window`` prices, as a fraction.
 
     ``max_s (1 - p_s / max_{u <= s} p_u)`` over the window's prices; 0 for a rising path.
+    Walks the window's offsets (each a contiguous slice) rather than each window's values.
     """
     n = len(prices)
     if n < window:
         return np.full(n, np.nan)
-    windows = trailing_windows(prices, window)
-    peaks = np.maximum.accumulate(windows, axis=1)
-    drawdown = 1.0 - (windows / peaks).min(axis=1)
+    rows = n - window + 1
+    peaks = prices[:rows].copy()
+    worst = np.ones(rows)
+    ratio = np.empty(rows)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for offset in range(1, window):
+            values = prices[offset : offset + rows]
+            np.maximum(peaks, values, out=peaks)
+            np.divide(values, peaks, out=ratio)
+            np.minimum(worst, ratio, out=worst)
+    drawdown = 1.0 - worst
     drawdown[_incomplete(prices, window=window)] = np.nan
     return _place(drawdown, n, window)
 
 
-def rolling_lower_tail(
-    x: FloatArray, window: int, level: float
-) -> tuple[FloatArray, FloatArray]:
+def rolling_lower_tail(x: FloatArray, window: int, level: float) -> tuple[FloatArray, FloatArray]:
     """Historical VaR and CVaR at ``level`` of the last ``window`` values, as positive losses.
 
     VaR is minus the ``1 - level`` quantile (linear interpolation between order statistics,
@@ -213,13 +220,12 @@ def rolling_lower_tail(
         return np.full(n, np.nan), np.full(n, np.nan)
     position = (window - 1) * (1.0 - level)
     below = int(np.floor(position))
-    tail = max(1, int(np.ceil(window * (1.0 - level) - 1e-12)))
-    needed = min(window, max(below + 2, tail))
-    smallest = np.partition(trailing_windows(x, window), np.arange(needed), axis=1)
-    upper = smallest[:, min(below + 1, window - 1)]
-    quantile = smallest[:, below] + (position - below) * (upper - smallest[:, below])
+    above = min(below + 1, window - 1)
+    tail = max(1, int(np.ceil(window * (1.0 - level) - 1e-9)))
+    ordered = np.sort(trailing_windows(x, window), axis=1)
+    quantile = ordered[:, below] + (position - below) * (ordered[:, above] - ordered[:, below])
     var = -quantile
-    cvar = -smallest[:, :tail].mean(axis=1)
+    cvar = -ordered[:, :tail].mean(axis=1)
     incomplete = _incomplete(x, window=window)
     var[incomplete] = np.nan
     cvar[incomplete] = np.nan

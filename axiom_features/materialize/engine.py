@@ -12,11 +12,13 @@ feature view under ``data/profiles/<run_id>/<view>.bin`` with the time range and
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
+from feast import FeatureView, FileSource
 from feast.infra.common.materialization_job import MaterializationJobStatus, MaterializationTask
 from feast.infra.compute_engines.local.compute import LocalComputeEngine
 from feast.infra.compute_engines.local.feature_builder import LocalFeatureBuilder
@@ -30,6 +32,15 @@ from monitoring.profile_store import ProfileStore
 from monitoring.profiling import profile_frame
 
 TIMESTAMP_COLUMNS = ("event_timestamp", "created_timestamp")
+
+logger = logging.getLogger(__name__)
+
+
+def _empty_table(view: FeatureView) -> pa.Table:
+    """The columns a view writes online, with no rows."""
+    fields = [pa.field(c.name, pa.string()) for c in view.entity_columns]
+    fields += [pa.field(f.name, pa.float64()) for f in view.features]
+    return pa.schema(fields).empty_table()
 
 
 class ProfilingComputeEngineConfig(FeastConfigBaseModel):
@@ -70,15 +81,32 @@ class ProfilingComputeEngine(LocalComputeEngine):
         view = task.feature_view
         job_id = f"{view.name}-{task.start_time}-{task.end_time}"
         try:
-            context = self.get_execution_context(registry, task)
-            builder = LocalFeatureBuilder(registry, task, backend=self._get_backend(context))
-            written = builder.build().execute(context).data
+            if self._offline_table_missing(view):
+                logger.warning(
+                    "%s: no offline table yet (%s); nothing to write",
+                    view.name,
+                    view.batch_source.path,
+                )
+                written = _empty_table(view)
+            else:
+                context = self.get_execution_context(registry, task)
+                builder = LocalFeatureBuilder(registry, task, backend=self._get_backend(context))
+                written = builder.build().execute(context).data
             self._profile(task, written)
         except Exception as exc:  # Feast reports engine failures through the job status
             return LocalMaterializationJob(
                 job_id=job_id, status=MaterializationJobStatus.ERROR, error=exc
             )
         return LocalMaterializationJob(job_id=job_id, status=MaterializationJobStatus.SUCCEEDED)
+
+    def _offline_table_missing(self, view: FeatureView) -> bool:
+        """A file source whose folder does not exist yet: no transform job has run."""
+        source = view.batch_source
+        if not isinstance(source, FileSource) or "://" in source.path:
+            return False
+        path = Path(source.path)
+        root = Path(self.repo_config.repo_path or ".")
+        return not (path if path.is_absolute() else root / path).exists()
 
     def _profile(self, task: MaterializationTask, written: pa.Table) -> None:
         view = task.feature_view

@@ -74,7 +74,9 @@ class NewsLake:
 
 def _incoming(news: pd.DataFrame | pa.Table) -> pd.DataFrame:
     if isinstance(news, pd.DataFrame):
-        table = pa.Table.from_pandas(news[NEWS_SCHEMA.names], schema=NEWS_SCHEMA, preserve_index=False)
+        table = pa.Table.from_pandas(
+            news[NEWS_SCHEMA.names], schema=NEWS_SCHEMA, preserve_index=False
+        )
     else:
         table = conform(news, NEWS_SCHEMA, "news offered to the lake")
     return table.to_pandas()

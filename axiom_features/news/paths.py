@@ -13,5 +13,5 @@ def news_root(repo: RepoPaths) -> Path:
 
 
 def news_quarantine(repo: RepoPaths) -> Path:
-    """Rejected news rows, one Parquet file per import run: ``data/quarantine/news/<run>.parquet``."""
+    """Rejected news rows, one file per import run: ``data/quarantine/news/<run_id>.parquet``."""
     return repo.quarantine / "news"

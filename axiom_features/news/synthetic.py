@@ -30,6 +30,7 @@ BASE_POSITIVE = 0.3
 BASE_NEGATIVE = 0.3
 TILT = 0.25
 RETURN_SCALE = 0.02
+DAY_NS = 86_400 * 10**9
 NEWS_STREAM = 0x4E455753
 """Salt of the news random stream, so it differs from the bars' stream of the same seed."""
 
@@ -57,13 +58,15 @@ def same_day_returns(bars: pd.DataFrame | None, symbol: str) -> pd.Series:
 
 
 def _times(rng: np.random.Generator, sessions: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:
-    start, end = sessions[0] - pd.Timedelta(days=LEAD_DAYS), sessions[-1]
+    closes = sessions.as_unit("ns").asi8
+    start, end = closes[0] - LEAD_DAYS * DAY_NS, closes[-1]
     in_session = rng.random(n) < SESSION_SHARE
-    session = sessions[rng.integers(0, len(sessions), n)]
-    before_close = pd.to_timedelta(rng.uniform(0.0, SESSION_HOURS * 3600.0, n), unit="s")
-    anytime = start + pd.to_timedelta(rng.uniform(0.0, (end - start).total_seconds(), n), unit="s")
-    times = np.where(in_session, (session - before_close).to_numpy(), anytime.to_numpy())
-    return pd.DatetimeIndex(times).tz_localize("UTC").ceil("s")
+    during = (
+        closes[rng.integers(0, len(closes), n)] - rng.uniform(0.0, SESSION_HOURS / 24, n) * DAY_NS
+    )
+    anytime = start + rng.uniform(0.0, 1.0, n) * (end - start)
+    times = np.where(in_session, during, anytime).astype(np.int64)
+    return pd.DatetimeIndex(pd.to_datetime(times, unit="ns", utc=True)).floor("s")
 
 
 def _tones(rng: np.random.Generator, returns: np.ndarray) -> np.ndarray:
@@ -85,7 +88,7 @@ def _symbol_news(
     rng = _rng(seed, symbol)
     span_days = (sessions[-1] - sessions[0]).total_seconds() / 86400.0 + LEAD_DAYS
     n = int(rng.poisson(per_day * span_days))
-    times = _times(rng, sessions, n).clip(upper=sessions[-1])
+    times = _times(rng, sessions, n)
     returns = same_day_returns(bars, symbol)
     lean = returns.reindex(times.normalize()).fillna(0.0).to_numpy()
     tones = _tones(rng, lean)
