@@ -247,3 +247,7 @@ def demo(ctx: Context, symbols: int, days: int, workers: int):
     )
     for renderable in demo_report(result):
         console.print(renderable)
+
+
+# ---------------------------------------------------------------- command groups in other modules
+# Each module below defines a click command or group; one line here registers it.

@@ -42,15 +42,17 @@ from transforms.family import SymbolInputs
 from transforms.rolling import (
     FloatArray,
     as_float,
+    kurt_from_moments,
+    lower_tail,
+    rolling_central_moments,
     rolling_cov,
-    rolling_kurt,
-    rolling_lower_tail,
     rolling_max_drawdown,
     rolling_mean,
-    rolling_skew,
+    rolling_sorted,
     rolling_std,
     rolling_var,
     simple_returns,
+    skew_from_moments,
 )
 from transforms.specs import FeatureSpec, ViewSpec
 
@@ -166,7 +168,13 @@ class RiskInputs:
         self.returns = simple_returns(self.close)
         self._inputs = inputs
         self._benchmark = benchmark
-        self._tails: dict[tuple[int, float], tuple[FloatArray, FloatArray]] = {}
+        self._cache: dict[Hashable, Any] = {}
+
+    def cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per key for this symbol."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     @cached_property
     def benchmark(self) -> FloatArray:
@@ -179,10 +187,14 @@ class RiskInputs:
         return align(prepared.times, series, to_nanoseconds(self._inputs.bars["event_timestamp"]))
 
     def tail(self, window: int, level: float) -> tuple[FloatArray, FloatArray]:
-        key = (window, level)
-        if key not in self._tails:
-            self._tails[key] = rolling_lower_tail(self.returns, window, level)
-        return self._tails[key]
+        """VaR and CVaR; the sorted windows are shared by every level."""
+        ordered = self.cached(("sorted", window), lambda: rolling_sorted(self.returns, window))
+        return self.cached(("tail", window, level), lambda: lower_tail(ordered, level))
+
+    def moments(self, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return self.cached(
+            ("moments", window), lambda: rolling_central_moments(self.returns, window)
+        )
 
 
 def beta(ctx: RiskInputs, window: int) -> FloatArray:
@@ -215,11 +227,13 @@ def conditional_value_at_risk(ctx: RiskInputs, window: int, level: float) -> Flo
 
 
 def skewness(ctx: RiskInputs, window: int) -> FloatArray:
-    return rolling_skew(ctx.returns, window)
+    m2, m3, _ = ctx.moments(window)
+    return skew_from_moments(m2, m3, window)
 
 
 def kurtosis(ctx: RiskInputs, window: int) -> FloatArray:
-    return rolling_kurt(ctx.returns, window)
+    m2, _, m4 = ctx.moments(window)
+    return kurt_from_moments(m2, m4, window)
 
 
 ESTIMATORS: dict[str, Callable[..., FloatArray]] = {

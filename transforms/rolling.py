@@ -7,8 +7,8 @@ there are no partial windows.
 
 Sums, means, variances and covariances come from cumulative sums (O(n) whatever the
 window), taken on values shifted by their first finite value so that the differences stay
-precise; order statistics, ranks, higher moments and drawdowns work on a strided
-``(rows, window)`` view of the input (no copy of the data before the reduction).
+precise; order statistics, ranks and higher moments work on a strided ``(rows, window)``
+view of the input, drawdowns walk the window's offsets as contiguous slices.
 """
 
 from __future__ import annotations
@@ -130,40 +130,51 @@ def rolling_corr(x: FloatArray, y: FloatArray, window: int) -> FloatArray:
     return safe_divide(cov, np.sqrt(rolling_var(x, window) * rolling_var(y, window)))
 
 
-def rolling_skew(x: FloatArray, window: int) -> FloatArray:
-    """Sample skewness, bias-corrected (``G1 = sqrt(n(n-1))/(n-2) * m3 / m2^1.5``)."""
+def rolling_central_moments(
+    x: FloatArray, window: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Population central moments ``m2, m3, m4`` of the last ``window`` values.
+
+    NaN for incomplete windows and for flat ones (``m2`` at rounding level), so that the
+    standardized moments built from them are NaN rather than noise.
+    """
     n = len(x)
     if n < window:
-        return np.full(n, np.nan)
-    m2, m3, _ = _central_moments(x, window)
-    w = float(window)
-    g1 = safe_divide(m3, m2**1.5) * np.sqrt(w * (w - 1.0)) / (w - 2.0)
-    return _place(g1, n, window)
-
-
-def rolling_kurt(x: FloatArray, window: int) -> FloatArray:
-    """Sample excess kurtosis, bias-corrected (``G2``, as pandas and ``scipy bias=False``)."""
-    n = len(x)
-    if n < window:
-        return np.full(n, np.nan)
-    m2, _, m4 = _central_moments(x, window)
-    w = float(window)
-    g2 = safe_divide(m4, m2**2) - 3.0
-    adjusted = ((w + 1.0) * g2 + 6.0) * (w - 1.0) / ((w - 2.0) * (w - 3.0))
-    return _place(adjusted, n, window)
-
-
-def _central_moments(x: FloatArray, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Population central moments m2, m3, m4 per full window (NaN if incomplete or flat)."""
+        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     windows = trailing_windows(x, window)
     deviations = windows - windows.mean(axis=1, keepdims=True)
     squared = deviations * deviations
     m2 = squared.mean(axis=1)
-    m3 = (squared * deviations).mean(axis=1)
-    m4 = (squared * squared).mean(axis=1)
-    flat = m2 <= 1e-14 * np.maximum(1.0, np.abs(windows).max(axis=1)) ** 2
+    m3 = np.einsum("ij,ij->i", squared, deviations) / window
+    m4 = np.einsum("ij,ij->i", squared, squared) / window
+    flat = m2 <= 1e-14 * np.abs(windows).max(axis=1) ** 2
     m2[flat | _incomplete(x, window=window)] = np.nan
-    return m2, m3, m4
+    return tuple(_place(m, n, window) for m in (m2, m3, m4))  # type: ignore[return-value]
+
+
+def skew_from_moments(m2: FloatArray, m3: FloatArray, window: int) -> FloatArray:
+    """Bias-corrected sample skewness ``G1 = sqrt(n(n-1))/(n-2) * m3 / m2^1.5``."""
+    w = float(window)
+    return safe_divide(m3, m2**1.5) * np.sqrt(w * (w - 1.0)) / (w - 2.0)
+
+
+def kurt_from_moments(m2: FloatArray, m4: FloatArray, window: int) -> FloatArray:
+    """Bias-corrected excess kurtosis ``G2 = ((n+1) g2 + 6)(n-1)/((n-2)(n-3))``, ``g2 = m4/m2^2 - 3``."""
+    w = float(window)
+    g2 = safe_divide(m4, m2**2) - 3.0
+    return ((w + 1.0) * g2 + 6.0) * (w - 1.0) / ((w - 2.0) * (w - 3.0))
+
+
+def rolling_skew(x: FloatArray, window: int) -> FloatArray:
+    """Sample skewness of the last ``window`` values, bias-corrected (pandas, scipy ``bias=False``)."""
+    m2, m3, _ = rolling_central_moments(x, window)
+    return skew_from_moments(m2, m3, window)
+
+
+def rolling_kurt(x: FloatArray, window: int) -> FloatArray:
+    """Sample excess kurtosis of the last ``window`` values, bias-corrected (as pandas, scipy)."""
+    m2, _, m4 = rolling_central_moments(x, window)
+    return kurt_from_moments(m2, m4, window)
 
 
 def rolling_pct_rank(x: FloatArray, window: int) -> FloatArray:
@@ -208,25 +219,38 @@ def rolling_max_drawdown(prices: FloatArray, window: int) -> FloatArray:
     return _place(drawdown, n, window)
 
 
-def rolling_lower_tail(x: FloatArray, window: int, level: float) -> tuple[FloatArray, FloatArray]:
-    """Historical VaR and CVaR at ``level`` of the last ``window`` values, as positive losses.
+def rolling_sorted(x: FloatArray, window: int) -> FloatArray:
+    """The last ``window`` values in increasing order, one row per bar: ``(len(x), window)``.
 
-    VaR is minus the ``1 - level`` quantile (linear interpolation between order statistics,
-    numpy's default: position ``(window - 1) * (1 - level)``); CVaR is minus the mean of the
-    ``ceil(window * (1 - level))`` smallest values.
+    Rows before the first full window and rows of incomplete windows are all NaN.
     """
     n = len(x)
-    if n < window:
-        return np.full(n, np.nan), np.full(n, np.nan)
+    out = np.full((n, window), np.nan)
+    if n >= window:
+        ordered = np.sort(trailing_windows(x, window), axis=1)
+        ordered[_incomplete(x, window=window)] = np.nan
+        out[window - 1 :] = ordered
+    return out
+
+
+def lower_tail(ordered: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
+    """Historical VaR and CVaR at ``level`` from sorted windows, as positive losses.
+
+    With ``w`` values per window, VaR is minus the ``1 - level`` quantile (linear
+    interpolation between order statistics at position ``(w - 1)(1 - level)``, numpy's
+    default) and CVaR minus the mean of the ``ceil(w (1 - level))`` smallest values.
+    """
+    window = ordered.shape[1]
     position = (window - 1) * (1.0 - level)
     below = int(np.floor(position))
     above = min(below + 1, window - 1)
     tail = max(1, int(np.ceil(window * (1.0 - level) - 1e-9)))
-    ordered = np.sort(trailing_windows(x, window), axis=1)
-    quantile = ordered[:, below] + (position - below) * (ordered[:, above] - ordered[:, below])
-    var = -quantile
+    low = ordered[:, below]
+    var = -(low + (position - below) * (ordered[:, above] - low))
     cvar = -ordered[:, :tail].mean(axis=1)
-    incomplete = _incomplete(x, window=window)
-    var[incomplete] = np.nan
-    cvar[incomplete] = np.nan
-    return _place(var, n, window), _place(cvar, n, window)
+    return var, cvar
+
+
+def rolling_lower_tail(x: FloatArray, window: int, level: float) -> tuple[FloatArray, FloatArray]:
+    """Historical VaR and CVaR at ``level`` of the last ``window`` values (see :func:`lower_tail`)."""
+    return lower_tail(rolling_sorted(x, window), level)
