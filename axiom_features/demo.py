@@ -13,6 +13,7 @@ from axiom_features import jobs
 from axiom_features.feature_store import open_store
 from axiom_features.ingest import ImportResult
 from axiom_features.materialize.run_context import MaterializedView
+from axiom_features.news import NewsLake, generate_news
 from axiom_features.paths import RepoPaths
 from axiom_features.synthetic import generate_bars
 from axiom_features.transform_job import TransformResult
@@ -23,6 +24,14 @@ ONLINE_FEATURES = (
     "ta_volatility:atr_14",
     "ta_volume:obv",
     "ta_pattern:cdlengulfing",
+    "sentiment_trend:sent_decay_10d",
+    "sentiment_trend:sent_count_20b",
+    "microstructure:ms_cs_spread_21",
+    "microstructure:ms_yang_zhang_vol_21",
+    "risk:risk_beta_63",
+    "risk:risk_var_95_252",
+    "regime:regime_vol_code",
+    "regime:regime_trend_code",
 )
 
 
@@ -88,6 +97,10 @@ def run_demo(
     incoming = write_incoming_csv(bars, paths.data / "incoming" / "demo_bars.csv")
     on_step(f"importing {incoming} through the quality gate")
     imported = jobs.ingest_files(root, [incoming], source="synthetic")
+    sessions = pd.DatetimeIndex(bars["event_timestamp"].drop_duplicates().sort_values())
+    news = generate_news(sorted(bars["symbol"].unique()), sessions, seed=seed, bars=bars)
+    on_step(f"storing {len(news):,} synthetic headlines in the news lake")
+    NewsLake(paths).upsert(news)
     on_step(f"computing technical features with TA-Lib ({workers} processes)")
     transformed = jobs.transform(root, workers=workers)
     on_step("registering feature_repo/ in the Feast registry (feast apply)")
@@ -106,13 +119,13 @@ def run_demo(
         ).to_dict()
     )
 
-    sessions = bars["event_timestamp"].drop_duplicates().sort_values().iloc[-60:]
+    last_sessions = bars["event_timestamp"].drop_duplicates().sort_values().iloc[-60:]
     entity_df = pd.DataFrame(
-        [(s, t) for s in bars["symbol"].unique() for t in sessions],
+        [(s, t) for s in bars["symbol"].unique() for t in last_sessions],
         columns=["symbol", "event_timestamp"],
     )
     training = store.get_historical_features(
-        entity_df=entity_df, features=store.get_feature_service("technical_all")
+        entity_df=entity_df, features=store.get_feature_service("all_features")
     ).to_df()
     feature_cols = [c for c in training.columns if c not in ("symbol", "event_timestamp")]
     return DemoResult(

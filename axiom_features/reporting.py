@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 from rich.console import RenderableType
 from rich.table import Table
 
@@ -56,22 +57,29 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
     )
     yield materialize_table(result.materialize_run_id, result.materialized)
 
-    online = Table(title="online features (get_online_features)", title_justify="left")
-    for column in result.online.columns:
-        online.add_column(column, justify="right" if column != "symbol" else "left")
-    for _, row in result.online.iterrows():
-        online.add_row(*[_fmt(v) for v in row])
-    yield online
+    yield online_table(result.online)
 
     start, end = result.training_range
     yield summary_table(
-        "training frame (get_historical_features, feature service technical_all)",
+        "training frame (get_historical_features, feature service all_features)",
         [
             ("shape", f"{result.training_shape[0]:,} rows x {result.training_shape[1]:,} columns"),
             ("event time range", f"{start} .. {end}"),
             ("non-null feature values", f"{result.training_non_null_share:.1%}"),
         ],
     )
+
+
+def online_table(online: pd.DataFrame) -> Table:
+    """Online features with one column per symbol, so many features still fit one screen."""
+    by_symbol = online.set_index("symbol")
+    table = Table(title="online features (get_online_features)", title_justify="left")
+    table.add_column("feature")
+    for symbol in by_symbol.index:
+        table.add_column(str(symbol), justify="right")
+    for feature in by_symbol.columns:
+        table.add_row(feature, *[_fmt(v) for v in by_symbol[feature]])
+    return table
 
 
 def _fmt(value: object) -> str:

@@ -25,13 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
+from axiom_features.family_inputs import symbol_inputs, write_market_closes
 from axiom_features.paths import RepoPaths
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
+from transforms.families import family_named
 from transforms.specs import ViewSpec
 
 Progress = Callable[[int, int], None]
@@ -107,12 +110,34 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def talib_only(views: Sequence[ViewSpec]) -> list[ViewSpec]:
+    """The views computed by the TA-Lib fast path (one matrix per symbol)."""
+    return [v for v in views if catalogue().family_of(v.name) == "talib"]
+
+
+def _write_view(
+    repo: RepoPaths, view: ViewSpec, symbol: str, keys: list[pa.Array], columns: list[pa.Array]
+) -> None:
+    table = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
+    out_dir = repo.offline_view(view.name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(table, out_dir / f"{symbol}.parquet")
+
+
 def transform_symbol(
-    repo: RepoPaths, symbol: str, views: Sequence[ViewSpec], plan: Plan, created: datetime
+    repo: RepoPaths,
+    symbol: str,
+    views: Sequence[ViewSpec],
+    plan: Plan,
+    created: datetime,
+    market_path: Path | None = None,
 ) -> dict[str, int]:
-    """Compute and write every view for one symbol; returns rows written per view."""
+    """Compute and write every view for one symbol; returns rows written per view.
+
+    ``plan`` covers the TA-Lib views among ``views``; the other families compute from a
+    :class:`~transforms.family.SymbolInputs` holding what they asked for.
+    """
     stamps, arrays = read_bars(repo.bars / f"{symbol}.parquet")
-    matrix = compute_matrix(plan, arrays)
     n = len(stamps)
     keys = [
         pa.repeat(pa.scalar(symbol, pa.string()), n),
@@ -120,24 +145,46 @@ def transform_symbol(
         pa.repeat(pa.scalar(created, UTC_TIMESTAMP), n),
     ]
     rows = {}
-    for view, (_, start, end) in zip(views, plan.views, strict=True):
-        columns = keys + [pa.array(matrix[row]) for row in range(start, end)]
-        table = pa.Table.from_arrays(columns, schema=offline_schema(view))
-        out_dir = repo.offline_view(view.name)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(table, out_dir / f"{symbol}.parquet")
-        rows[view.name] = n
+    fast = talib_only(views)
+    if fast:
+        matrix = compute_matrix(plan, arrays)
+        for view, (_, start, end) in zip(fast, plan.views, strict=True):
+            _write_view(repo, view, symbol, keys, [pa.array(matrix[r]) for r in range(start, end)])
+            rows[view.name] = n
+    others = [v for v in views if v not in fast]
+    if others:
+        bars = pd.DataFrame({"event_timestamp": stamps.to_pandas(), **arrays})
+        for family_name, family_views in _by_family(others).items():
+            family = family_named(family_name)
+            inputs = symbol_inputs(repo, symbol, bars, family.needs, market_path)
+            frame = family.compute(family_views, inputs)
+            for view in family_views:
+                columns = [pa.array(frame[f].to_numpy(np.float64)) for f in view.feature_names]
+                _write_view(repo, view, symbol, keys, columns)
+                rows[view.name] = n
     return rows
 
 
+def _by_family(views: Sequence[ViewSpec]) -> dict[str, list[ViewSpec]]:
+    groups: dict[str, list[ViewSpec]] = {}
+    for view in views:
+        groups.setdefault(catalogue().family_of(view.name), []).append(view)
+    return groups
+
+
 def _transform_batch(
-    root: str, symbols: list[str], view_names: list[str], created: datetime
+    root: str,
+    symbols: list[str],
+    view_names: list[str],
+    created: datetime,
+    market_path: str | None = None,
 ) -> list[dict[str, int]]:
     """Worker entry point: transform a batch of symbols one at a time."""
     repo = RepoPaths(Path(root))
     views = catalogue().select(view_names)
-    plan = plan_for(views)
-    return [transform_symbol(repo, symbol, views, plan, created) for symbol in symbols]
+    plan = plan_for(talib_only(views))
+    market = Path(market_path) if market_path else None
+    return [transform_symbol(repo, symbol, views, plan, created, market) for symbol in symbols]
 
 
 def _batches(symbols: list[str], size: int) -> list[list[str]]:
@@ -152,6 +199,7 @@ def _run_parallel(
     workers: int,
     batch_size: int,
     on_batch: Callable[[list[dict[str, int]], int], None],
+    market_path: Path | None,
 ) -> None:
     """Spread batches over ``workers`` processes, at most ``2 * workers`` batches in flight."""
     size = max(1, min(batch_size, math.ceil(len(symbols) / (workers * 4))))
@@ -162,7 +210,14 @@ def _run_parallel(
 
         def submit() -> None:
             for batch in pending:
-                future = pool.submit(_transform_batch, str(repo.root), batch, view_names, created)
+                future = pool.submit(
+                    _transform_batch,
+                    str(repo.root),
+                    batch,
+                    view_names,
+                    created,
+                    str(market_path) if market_path else None,
+                )
                 running[future] = len(batch)
                 if len(running) >= 2 * workers:
                     return
@@ -192,7 +247,8 @@ def run_transform_job(
     offline tables."""
     started = time.perf_counter()
     created = datetime.now(UTC)
-    specs = catalogue().select(views)
+    cat = catalogue()
+    specs = cat.select(views)
     names = [v.name for v in specs]
     chosen = lake_symbols(repo) if symbols is None else list(dict.fromkeys(symbols))
     missing = [s for s in chosen if not (repo.bars / f"{s}.parquet").is_file()]
@@ -213,12 +269,14 @@ def run_transform_job(
         if progress is not None:
             progress(done, len(chosen))
 
+    needs = {need for view in specs for need in family_named(cat.family_of(view.name)).needs}
+    market_path = write_market_closes(repo) if "market" in needs else None
     if workers == 1 or len(chosen) <= 1:
-        plan = plan_for(specs)
+        plan = plan_for(talib_only(specs))
         for symbol in chosen:
-            on_batch([transform_symbol(repo, symbol, specs, plan, created)], 1)
+            on_batch([transform_symbol(repo, symbol, specs, plan, created, market_path)], 1)
     else:
-        _run_parallel(repo, chosen, names, created, workers, batch_size, on_batch)
+        _run_parallel(repo, chosen, names, created, workers, batch_size, on_batch, market_path)
 
     return TransformResult(
         symbols=len(chosen),

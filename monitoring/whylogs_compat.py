@@ -103,5 +103,32 @@ __all__ = [
     "PreprocessedColumn",
     "ProfileView",
     "patch_whylogs_numpy",
+    "drift_algorithms",
     "why",
 ]
+
+
+def _import_drift_algorithms() -> types.ModuleType:
+    """whylogs' drift maths (``whylogs.viz.drift.column_drift_algorithms``), without IPython.
+
+    ``whylogs/viz/__init__.py`` imports IPython for notebook display, which the drift
+    algorithms never use. If ``whylogs.viz`` is not loaded yet, it is registered as a bare
+    package (its folder, no ``__init__`` code) so the algorithms import on their own.
+    """
+    import importlib
+    import importlib.util
+
+    if "whylogs.viz" not in sys.modules:
+        spec = importlib.util.find_spec("whylogs")
+        assert spec is not None and spec.submodule_search_locations
+        package = types.ModuleType("whylogs.viz")
+        package.__path__ = [os.path.join(spec.submodule_search_locations[0], "viz")]
+        package.__package__ = "whylogs.viz"
+        sys.modules["whylogs.viz"] = package
+    module = importlib.import_module("whylogs.viz.drift.column_drift_algorithms")
+    patch_whylogs_numpy()
+    return module
+
+
+drift_algorithms = _import_drift_algorithms()
+"""whylogs' column drift algorithms module (``KS``, ``Hellinger``, ``ChiSquare``, configs)."""

@@ -1,4 +1,4 @@
-"""Importing headline CSVs: spellings, UTC, errors that name file/row/column, counts, idempotence."""
+"""Importing headline CSVs: spellings, UTC, errors naming file/row/column, counts, idempotence."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from transforms.specs import FeatureSpec
 
 DAYS = 400
 SEEDS = (1, 2, 3)
-FEATURES = catalogue().features
+FEATURES = tuple(f for f in catalogue().features if f.transform == "talib")
 
 
 def synthetic_bars(seed: int, days: int = DAYS) -> pd.DataFrame:

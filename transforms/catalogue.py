@@ -13,7 +13,6 @@ from functools import cache
 from typing import Any
 
 from transforms.specs import FeatureSpec, ViewSpec
-from transforms.talib_features import talib_views
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,9 @@ class Catalogue:
             if view.name in by_name:
                 raise ValueError(f"duplicate view name {view.name!r}")
             by_name[view.name] = view
+            transforms = {f.transform for f in view.features}
+            if len(transforms) != 1:
+                raise ValueError(f"view {view.name!r} mixes families {sorted(transforms)}")
             for feature in view.features:
                 if feature.name in owner:
                     raise ValueError(
@@ -62,6 +64,10 @@ class Catalogue:
                     return feature
         raise KeyError(f"unknown feature {name!r}")
 
+    def family_of(self, view: str) -> str:
+        """The family (its ``transform`` name) that computes ``view``."""
+        return self.view(view).features[0].transform
+
     def to_records(self) -> list[dict[str, Any]]:
         """One JSON-serialisable dict per feature, views in catalogue order."""
         return [
@@ -73,5 +79,7 @@ class Catalogue:
 
 @cache
 def catalogue() -> Catalogue:
-    """The platform's catalogue (built once per process)."""
-    return Catalogue.of(talib_views())
+    """The platform's catalogue (built once per process): every family's views."""
+    from transforms.families import FAMILIES
+
+    return Catalogue.of(view for family in FAMILIES for view in family.views())

@@ -146,5 +146,6 @@ def compute_view(view: ViewSpec, bars: pd.DataFrame) -> pd.DataFrame:
 
 
 def compute_all(bars: pd.DataFrame) -> pd.DataFrame:
-    """Every feature of the catalogue for one symbol's bars."""
-    return compute_views(list(catalogue().views.values()), bars)
+    """Every TA-Lib feature of the catalogue for one symbol's bars."""
+    views = catalogue().views.values()
+    return compute_views([v for v in views if v.features[0].transform == "talib"], bars)

@@ -1,7 +1,8 @@
 """Microstructure features from daily OHLCV bars: liquidity, spreads, range volatility, flow.
 
-View ``microstructure``, every window 21 bars and strictly trailing (the value at bar ``t``
-reads bars ``t - 20 .. t``, plus bar ``t - 21`` where a previous close is needed). A window
+View ``microstructure``, every window 21 bars and strictly trailing: the value at bar ``t``
+reads bars ``t - 20 .. t``, plus the closes before them that its daily terms need (bar
+``t - 21`` for returns and gaps, ``t - 22`` for Roll's lagged price change). A window
 holding a missing or non-finite input gives NaN. Notation: ``O, H, L, C, V`` the bar's
 open, high, low, close and volume, ``r_t = C_t / C_{t-1} - 1``.
 

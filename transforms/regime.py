@@ -3,9 +3,10 @@
 View ``regime``; ``r_t`` are simple daily returns, every window strictly trailing. Codes are
 float64 (NaN until defined) so they sit in the same table as the other features.
 
-- Volatility regime: ``v_t`` the 21-return realized volatility (sample std, annualized by
-  ``sqrt(252)``); its percentile rank among the last 252 values of ``v`` (average rank of
-  ties / 252, in (0, 1]); code 0 (low) when the rank <= 1/3, 2 (high) when > 2/3, else 1.
+- Volatility regime: ``v_t`` the 21-return realized volatility (sample std; annualizing
+  would not change its rank); its percentile rank among the last 252 values of ``v``
+  (average rank of ties / 252, in (0, 1]); code 0 (low) when the rank <= 1/3, 2 (high)
+  when > 2/3, else 1.
 - Trend regime: distance to the 200-bar simple moving average ``C_t / SMA200_t - 1``; the
   sign of the 50-bar SMA's one-bar slope ``SMA50_t - SMA50_{t-1}``, which equals the sign of
   ``C_t - C_{t-50}`` and is computed that way (exact, no rounding noise); code 1 (up) when
@@ -60,7 +61,6 @@ from transforms.specs import FeatureSpec, ViewSpec
 NAME = "regime"
 VERSION = f"{NAME}-1"
 VIEW_TTL = timedelta(days=7)
-PERIODS_PER_YEAR = 252
 LOW = 1.0 / 3.0
 HIGH = 2.0 / 3.0
 

@@ -86,6 +86,11 @@ class MarketMemo:
                 self._values[key] = build()
             return self._values[key]
 
+    def clear(self) -> None:
+        """Drop the cached frame and everything derived from it."""
+        with self._lock:
+            self._frame, self._values = None, {}
+
 
 MARKET_MEMO = MarketMemo()
 

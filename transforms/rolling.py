@@ -159,14 +159,17 @@ def skew_from_moments(m2: FloatArray, m3: FloatArray, window: int) -> FloatArray
 
 
 def kurt_from_moments(m2: FloatArray, m4: FloatArray, window: int) -> FloatArray:
-    """Bias-corrected excess kurtosis ``G2 = ((n+1) g2 + 6)(n-1)/((n-2)(n-3))``, ``g2 = m4/m2^2 - 3``."""
+    """Bias-corrected excess kurtosis ``G2 = ((n+1) g2 + 6)(n-1) / ((n-2)(n-3))``.
+
+    ``g2 = m4 / m2^2 - 3`` is the population excess kurtosis of the window.
+    """
     w = float(window)
     g2 = safe_divide(m4, m2**2) - 3.0
     return ((w + 1.0) * g2 + 6.0) * (w - 1.0) / ((w - 2.0) * (w - 3.0))
 
 
 def rolling_skew(x: FloatArray, window: int) -> FloatArray:
-    """Sample skewness of the last ``window`` values, bias-corrected (pandas, scipy ``bias=False``)."""
+    """Sample skewness of the last ``window`` values, bias-corrected (as pandas, scipy)."""
     m2, m3, _ = rolling_central_moments(x, window)
     return skew_from_moments(m2, m3, window)
 
@@ -252,5 +255,5 @@ def lower_tail(ordered: FloatArray, level: float) -> tuple[FloatArray, FloatArra
 
 
 def rolling_lower_tail(x: FloatArray, window: int, level: float) -> tuple[FloatArray, FloatArray]:
-    """Historical VaR and CVaR at ``level`` of the last ``window`` values (see :func:`lower_tail`)."""
+    """Historical VaR and CVaR at ``level`` of the last ``window`` values (:func:`lower_tail`)."""
     return lower_tail(rolling_sorted(x, window), level)

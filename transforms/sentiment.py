@@ -147,16 +147,21 @@ def _ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
     return index.as_unit("ns").asi8
 
 
+def _sum_by(bar: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per bar, float64, length ``n``."""
+    return np.bincount(bar, weights=values, minlength=n).astype(np.float64, copy=False)
+
+
 def _window_stats(bar: np.ndarray, scores: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """Per-bar aggregates; ``bar`` is each headline's bar (all < n). Row 0 is NaN."""
-    count = np.bincount(bar, minlength=n).astype(np.float64)
-    total = np.bincount(bar, weights=scores, minlength=n)
+    count = _sum_by(bar, np.ones(len(bar)), n)
+    total = _sum_by(bar, scores, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
         deviation = scores - mean[bar]
-        std = np.sqrt(np.bincount(bar, weights=deviation * deviation, minlength=n) / count)
-        pos = np.bincount(bar, weights=(scores >= POSITIVE).astype(float), minlength=n) / count
-        neg = np.bincount(bar, weights=(scores <= NEGATIVE).astype(float), minlength=n) / count
+        std = np.sqrt(_sum_by(bar, deviation * deviation, n) / count)
+        pos = _sum_by(bar, (scores >= POSITIVE).astype(np.float64), n) / count
+        neg = _sum_by(bar, (scores <= NEGATIVE).astype(np.float64), n) / count
     high, low = np.full(n, -np.inf), np.full(n, np.inf)
     np.maximum.at(high, bar, scores)
     np.minimum.at(low, bar, scores)
@@ -201,8 +206,8 @@ def _decay_mean(
     n = len(times)
     rate = np.log(2.0) / (half_life * DAY_NS)
     fresh = np.exp(-rate * (times[bar] - published))
-    new_sum = np.bincount(bar, weights=scores * fresh, minlength=n)
-    new_weight = np.bincount(bar, weights=fresh, minlength=n)
+    new_sum = _sum_by(bar, scores * fresh, n)
+    new_weight = _sum_by(bar, fresh, n)
     carry = np.exp(-rate * np.diff(times, prepend=times[:1]))
     out = np.full(n, np.nan)
     weighted, weight = 0.0, 0.0

@@ -57,7 +57,7 @@ class FundamentalsLake:
         return conform(pq.read_table(path), FUNDAMENTALS_SCHEMA, path).to_pandas()
 
     def upsert(self, filings: pa.Table | pd.DataFrame) -> UpsertResult:
-        """Add the filings whose key is not stored yet; returns what was new, present, conflicting."""
+        """Add filings whose key is not stored yet; report what was new, present, conflicting."""
         frame = _incoming(filings)
         total = UpsertResult(0, 0, 0)
         for symbol, rows in frame.groupby("symbol", sort=True):

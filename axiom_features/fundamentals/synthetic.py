@@ -136,10 +136,10 @@ def _statements(
     ebitda = operating_income + revenue * rng.uniform(0.02, 0.08)
 
     # Capital structure and the profit below the operating line.
-    total_assets = trend * rng.uniform(1.0, 3.0) * np.exp(rng.normal(0, 0.01, n))
-    debt = total_assets * rng.uniform(0.05, 0.45)
+    total_assets = trend * rng.uniform(0.6, 2.0) * np.exp(rng.normal(0, 0.01, n))
+    debt = total_assets * rng.uniform(0.05, 0.35)
     short_term_debt = debt * rng.uniform(0.05, 0.3)
-    interest_expense = debt * rng.uniform(0.03, 0.07) / 4
+    interest_expense = debt * rng.uniform(0.025, 0.06) / 4
     pretax = operating_income - interest_expense
     tax_rate = rng.uniform(0.15, 0.28)
     income_tax = np.maximum(pretax, 0.0) * tax_rate
@@ -150,16 +150,18 @@ def _statements(
     receivables = revenue * rng.uniform(25, 70) / 91
     holds_inventory = rng.random() < 0.75
     inventory = cost_of_revenue * rng.uniform(20, 120) / 91 * holds_inventory
-    current_assets = cash + receivables + inventory + total_assets * rng.uniform(0.02, 0.08)
+    current_assets = cash + receivables + inventory + total_assets * rng.uniform(0.03, 0.12)
     payables = cost_of_revenue * rng.uniform(30, 60) / 91 + total_assets * rng.uniform(0.02, 0.06)
     current_liabilities = short_term_debt + payables
     total_liabilities = current_liabilities + (debt - short_term_debt)
     total_liabilities += total_assets * rng.uniform(0.05, 0.15)
 
     # Cash flow and payouts.
-    operating_cash_flow = net_income + (ebitda - operating_income) + rng.normal(0, 0.03, n) * revenue
+    depreciation = ebitda - operating_income
+    operating_cash_flow = net_income + depreciation + rng.normal(0, 0.03, n) * revenue
     capital_expenditure = revenue * rng.uniform(0.02, 0.1) * np.exp(rng.normal(0, 0.15, n))
-    normal_earnings = trend / 4 * operating_level * (1 - tax_rate)
+    normal_earnings = (trend / 4 * operating_level - interest_expense) * (1 - tax_rate)
+    normal_earnings = np.maximum(normal_earnings, trend / 4 * 0.01)
     pays_dividends = rng.random() < 0.6
     dividends_paid = normal_earnings * rng.uniform(0.2, 0.6) * pays_dividends
     buys_back = rng.random() < 0.5
@@ -201,10 +203,12 @@ def _statements(
     }
     rounded = {k: np.round(v, 0) for k, v in raw.items()}
     rounded["eps_diluted"] = np.round(eps_diluted, 4)
+    rounded["gross_profit"] = rounded["revenue"] - rounded["cost_of_revenue"]
+    rounded["total_equity"] = rounded["total_assets"] - rounded["total_liabilities"]
     return rounded
 
 
-REVISED_WITH_REVENUE = ("revenue", "cost_of_revenue", "gross_profit")
+REVISED_WITH_REVENUE = ("revenue", "cost_of_revenue")
 REVISED_WITH_EARNINGS = ("operating_income", "ebitda", "income_tax", "net_income", "eps_diluted")
 
 
@@ -220,6 +224,7 @@ def _restatements(rng: np.random.Generator, filings: pd.DataFrame) -> pd.DataFra
     earnings_factor = 1 + rng.normal(0, 0.05, k)
     for column in REVISED_WITH_REVENUE:
         restated[column] = np.round(restated[column] * revenue_factor, 0)
+    restated["gross_profit"] = restated["revenue"] - restated["cost_of_revenue"]
     for column in REVISED_WITH_EARNINGS:
         digits = 4 if column == "eps_diluted" else 0
         restated[column] = np.round(restated[column] * earnings_factor, digits)

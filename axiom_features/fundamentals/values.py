@@ -40,7 +40,8 @@ def parse_fiscal_periods(
     values: pd.Series, years: pd.Series | None, column: str
 ) -> tuple[pd.Series, pd.Series]:
     """Periods as ``"2024Q3"`` from "2024Q3", "2024-Q3", "Q3 2024", "FY2024 Q3" or "Q3" + year."""
-    text = as_text(values).str.upper()
+    original = as_text(values)
+    text = original.str.upper()
     year_text = as_text(years) if years is not None else pd.Series(None, index=values.index)
     out = pd.Series(None, index=values.index, dtype=object)
     for i, (period, year) in enumerate(zip(text, year_text, strict=True)):
@@ -49,7 +50,8 @@ def parse_fiscal_periods(
     reasons[text.isna()] = f"column '{column}': missing"
     unreadable = text.notna() & out.isna()
     reasons[unreadable] = [
-        f"column '{column}': {v!r} is not a fiscal quarter like 2024Q3" for v in text[unreadable]
+        f"column '{column}': {v!r} is not a fiscal quarter like 2024Q3"
+        for v in original[unreadable]
     ]
     return out, reasons
 

@@ -1,4 +1,4 @@
-"""Technical feature views, one per TA-Lib group, generated from the transforms catalogue.
+"""Feature views, one per catalogue view, generated from the transforms catalogue.
 
 Each view reads its offline table ``data/offline/<view>/`` (one Parquet file per symbol,
 written by ``axiom transform``). Views are placed in this module's namespace so that
@@ -14,7 +14,7 @@ from transforms.catalogue import ViewSpec, catalogue
 FEAST_TYPES = {"float64": Float64, "int64": Int64}
 
 
-def _feature_view(spec: ViewSpec) -> FeatureView:
+def _feature_view(spec: ViewSpec, family: str) -> FeatureView:
     source = FileSource(
         name=f"{spec.name}_source",
         path=f"data/offline/{spec.name}",
@@ -30,11 +30,12 @@ def _feature_view(spec: ViewSpec) -> FeatureView:
         source=source,
         online=True,
         description=spec.description,
-        tags={"version": spec.version, "owner": "axiom-features", "family": "technical"},
+        tags={"version": spec.version, "owner": "axiom-features", "family": family},
     )
 
 
-TECHNICAL_VIEWS: dict[str, FeatureView] = {
-    name: _feature_view(spec) for name, spec in catalogue().views.items()
+FEATURE_VIEWS: dict[str, FeatureView] = {
+    name: _feature_view(spec, catalogue().family_of(name))
+    for name, spec in catalogue().views.items()
 }
-globals().update({f"{name}_view": view for name, view in TECHNICAL_VIEWS.items()})
+globals().update({f"{name}_view": view for name, view in FEATURE_VIEWS.items()})
