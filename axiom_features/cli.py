@@ -199,6 +199,64 @@ def features_list(as_json: bool):
     console.print(table)
 
 
+@features.command("diff")
+@click.argument("views", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_context
+@fail_cleanly
+def features_diff(ctx: Context, views: tuple[str, ...], as_json: bool):
+    """What the catalogue changes against the versions stored offline (default: every view)."""
+    from dataclasses import asdict
+
+    from axiom_features.paths import RepoPaths
+    from axiom_features.versions import diff_against_stored
+    from transforms.catalogue import catalogue
+
+    repo = RepoPaths(ctx.repo)
+    diffs = [diff_against_stored(repo, view) for view in catalogue().select(views or None)]
+    if as_json:
+        print_json([asdict(d) for d in diffs])
+        return
+    table = Table("view", "stored", "catalogue", "added", "removed", "changed", title="diff")
+    for d in diffs:
+        changed = "; ".join(
+            f"{name}: " + ", ".join(f"{k} {a!r}→{b!r}" for k, (a, b) in fields.items())
+            for name, fields in d.changed.items()
+        )
+        table.add_row(
+            d.view,
+            d.old_version or "-",
+            d.new_version,
+            ", ".join(d.added) if d.old_version else "(new view)" if d.added else "",
+            ", ".join(d.removed),
+            changed,
+        )
+    console.print(table)
+
+
+@features.command("versions")
+@click.argument("view")
+@pass_context
+@fail_cleanly
+def features_versions(ctx: Context, view: str):
+    """Every recorded version of a view: its definition and where its offline data is."""
+    from axiom_features.paths import RepoPaths
+    from axiom_features.versions import archive_dir, known_versions, stored_version
+
+    repo = RepoPaths(ctx.repo)
+    current = stored_version(repo, view)
+    table = Table("version", "offline data", title=f"versions of {view}")
+    for version in known_versions(repo, view):
+        if version == current:
+            where = str(repo.offline_view(view))
+        elif archive_dir(repo, view, version).is_dir():
+            where = str(archive_dir(repo, view, version))
+        else:
+            where = "-"
+        table.add_row(version + (" (current)" if version == current else ""), where)
+    console.print(table)
+
+
 @cli.command()
 @click.option("--command", "command_name", help="Only runs of this command.")
 @click.option("--json", "as_json", is_flag=True)

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
 from axiom_features.family_inputs import symbol_inputs, write_market_closes
 from axiom_features.paths import RepoPaths
+from axiom_features.versions import archive_if_changed, save_snapshot
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
 from transforms.families import family_named
@@ -59,6 +60,8 @@ class TransformResult:
     paths: list[Path] = field(default_factory=list)
     created_timestamp: datetime | None = None
     view_versions: dict[str, str] = field(default_factory=dict)
+    archived: dict[str, Path] = field(default_factory=dict)
+    """Views whose older version's offline data was moved aside, and where to."""
 
 
 def offline_schema(view: ViewSpec) -> pa.Schema:
@@ -269,6 +272,12 @@ def run_transform_job(
         if progress is not None:
             progress(done, len(chosen))
 
+    archived = {}
+    for view in specs:
+        moved = archive_if_changed(repo, view)
+        if moved is not None:
+            archived[view.name] = moved
+        save_snapshot(repo, view)
     needs = {need for view in specs for need in family_named(cat.family_of(view.name)).needs}
     market_path = write_market_closes(repo) if "market" in needs else None
     if workers == 1 or len(chosen) <= 1:
@@ -286,4 +295,5 @@ def run_transform_job(
         paths=[repo.offline_view(v) / f"{s}.parquet" for v in names for s in chosen],
         created_timestamp=created,
         view_versions={v.name: v.version for v in specs},
+        archived=archived,
     )

@@ -32,7 +32,7 @@ def _bars(n: int = 4) -> pd.DataFrame:
             "open": np.full(n, 10.0),
             "high": np.full(n, 11.0),
             "low": np.full(n, 9.0),
-            "close": np.full(n, 10.5),
+            "close": 10.0 + np.arange(n) % 7 / 10,
             "volume": np.full(n, 100.0),
             "created_timestamp": pd.Series([pd.Timestamp("2024-02-01", tz="UTC")] * n).astype(
                 "datetime64[us, UTC]"
@@ -47,6 +47,7 @@ def test_rule_names_are_unique_and_severities_as_designed():
     assert len(names) == len(set(names))
     assert {r.severity for r in SCHEMA_RULES} == {Severity.BLOCK}
     assert {r.severity for r in ROW_RULES} == {Severity.QUARANTINE}
+    assert {r.severity for r in BAR_RULES} == set(Severity)
 
 
 def test_every_check_names_a_gx_expectation():

@@ -733,7 +733,7 @@ def compute_fundamentals(
     matrix = np.full((n, len(names)), np.nan)
     bar_ns = _ns(bars["event_timestamp"])
     states = filing_states(filings if filings is not None else _no_filings())
-    row = np.searchsorted(states.times, bar_ns, side="right") - 1  # -1: the NaN pad row
+    row = np.searchsorted(states.times, bar_ns + DAY_NS // 4, side="right") - 1  # -1: the NaN pad row
     state_q = states.quantities
     at_bar: Quantities | None = None
     for j, name in enumerate(names):

@@ -8,8 +8,8 @@ when a batch is validated, so defining or listing rules does not import GX.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -24,13 +24,14 @@ from axiom_features.contracts import (
     PRICE_COLUMNS,
     UTC_TIMESTAMP,
 )
+from axiom_features.quality.context import GateContext
 
 
 class Severity(StrEnum):
     """What a failure does to the batch."""
 
     BLOCK = "block"
-    """The whole batch is refused; nothing is written."""
+    """The whole batch is refused; nothing is written (a row rule names the rows)."""
     QUARANTINE = "quarantine"
     """Failing rows are set aside with their reasons; the rest go on."""
     WARN = "warn"
@@ -59,16 +60,52 @@ class Check:
 Refine = Callable[[pd.DataFrame, np.ndarray], np.ndarray]
 """Narrows the row positions the checks flagged to the rows the rule rejects."""
 
+Derive = Callable[[pd.DataFrame, GateContext], np.ndarray]
+"""Computes, per row, whether it fails a rule that needs more than one row's columns."""
+
 
 @dataclass(frozen=True)
 class Rule:
-    """A named quality rule: a row fails it when any of its checks flags the row."""
+    """A named quality rule: a row fails it when any of its checks flags the row.
+
+    A rule with ``derive`` first computes a boolean column ``__<name>`` (True = fails) from
+    the batch and its context; its check then asks GX that the column holds only False.
+    A rule with ``per_row=False`` is about the batch as a whole (columns, types).
+    """
 
     name: str
     severity: Severity
     checks: tuple[Check, ...]
     description: str
     refine: Refine | None = None
+    derive: Derive | None = None
+    per_row: bool = True
+
+    @property
+    def derived_column(self) -> str:
+        return f"__{self.name}"
+
+
+def derived_rule(name: str, severity: Severity, description: str, derive: Derive) -> Rule:
+    """A rule whose failing rows are computed by ``derive`` and checked by GX."""
+    check = Check("ExpectColumnValuesToBeInSet", {"column": f"__{name}", "value_set": [False]})
+    return Rule(name, severity, (check,), description, derive=derive)
+
+
+def with_severities(rules: Iterable[Rule], overrides: Mapping[str, Severity | str]) -> list[Rule]:
+    """``rules`` with the severities named in ``overrides`` changed; unknown names fail."""
+    rules = list(rules)
+    unknown = set(overrides) - {r.name for r in rules}
+    if unknown:
+        raise ValueError(f"unknown rule(s) {', '.join(sorted(unknown))}")
+    for name, severity in overrides.items():
+        rule = next(r for r in rules if r.name == name)
+        if not rule.per_row and Severity(severity) is not Severity.BLOCK:
+            raise ValueError(f"rule {name} is about the whole batch; it can only block")
+    return [
+        replace(r, severity=Severity(overrides[r.name])) if r.name in overrides else r
+        for r in rules
+    ]
 
 
 def later_exact_copies(frame: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
@@ -131,7 +168,9 @@ def _schema_type(column: str) -> Rule:
         dtype = _PANDAS_DTYPES[arrow_type]
         check = Check("ExpectColumnTypeToBe", {"column": column, "type_": dtype})
         expected = f"has dtype {dtype}"
-    return Rule(f"schema_type:{column}", Severity.BLOCK, (check,), f"{column} {expected}")
+    return Rule(
+        f"schema_type:{column}", Severity.BLOCK, (check,), f"{column} {expected}", per_row=False
+    )
 
 
 _UNIQUE = Check(
@@ -145,6 +184,7 @@ SCHEMA_RULES: tuple[Rule, ...] = (
         Severity.BLOCK,
         tuple(Check("ExpectColumnToExist", {"column": c}) for c in BAR_SCHEMA.names),
         "every contract column is present",
+        per_row=False,
     ),
     *(_schema_type(c) for c in BAR_SCHEMA.names),
 )
@@ -185,6 +225,4 @@ ROW_RULES: tuple[Rule, ...] = (
         refine=conflicting_copies,
     ),
 )
-
-BAR_RULES: tuple[Rule, ...] = SCHEMA_RULES + ROW_RULES
-"""Every bar rule, schema first."""
+"""Row constraints of the bar contract: presence, ranges, OHLC consistency, unique keys."""
