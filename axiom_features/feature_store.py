@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from feast import FeatureStore
@@ -36,6 +38,24 @@ def open_store(root: Path, profile: str = "default") -> FeatureStore:
     return FeatureStore(repo_path=str(root), fs_yaml_file=profile_yaml(root, profile))
 
 
+@contextmanager
+def offline_kind_of(store: FeatureStore) -> Iterator[str]:
+    """``AXIOM_OFFLINE`` set to the kind of source the store's offline store reads
+    (``postgres`` or ``file``) while definitions are imported afresh."""
+    kind = "postgres" if "postgres" in type(store.config.offline_store).__name__.lower() else "file"
+    previous = os.environ.get("AXIOM_OFFLINE")
+    os.environ["AXIOM_OFFLINE"] = kind
+    for name in [m for m in sys.modules if m == "feature_repo" or m.startswith("feature_repo.")]:
+        del sys.modules[name]  # sources are chosen at import time
+    try:
+        yield kind
+    finally:
+        if previous is None:
+            os.environ.pop("AXIOM_OFFLINE", None)
+        else:
+            os.environ["AXIOM_OFFLINE"] = previous
+
+
 def apply_definitions(store: FeatureStore) -> list[str]:
     """What ``feast apply`` does: register ``feature_repo/`` and create online tables.
 
@@ -44,7 +64,8 @@ def apply_definitions(store: FeatureStore) -> list[str]:
     root = Path(store.repo_path)
     if str(root) not in sys.path:  # definitions import each other as ``feature_repo.*``
         sys.path.insert(0, str(root))
-    contents = _get_repo_contents(root, store.config.project, store.config)
+    with offline_kind_of(store):
+        contents = _get_repo_contents(root, store.config.project, store.config)
     apply_total_with_repo_instance(
         store, store.config.project, store.registry, contents, skip_source_validation=True
     )

@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from axiom_features.feature_store import apply_definitions, open_store
-from axiom_features.ingest import ImportResult, import_bars, import_frame
+from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
 from axiom_features.paths import RepoPaths
+from axiom_features.quality.release import ReleaseResult
 from axiom_features.runs import RunLog
 from axiom_features.transform_job import TransformResult, run_transform_job
 
@@ -34,6 +35,7 @@ def ingest_files(
     source: str = "file",
     use_adjusted: bool = False,
     calendar: str = "XNYS",
+    quality: QualityOptions | None = None,
 ) -> ImportResult:
     """Import bar files through the quality gate into the lake."""
     params = {
@@ -52,17 +54,30 @@ def ingest_files(
             source=source,
             use_adjusted=use_adjusted,
             calendar=calendar,
+            quality=quality,
         )
         _record_import(record, result)
     return result
 
 
-def ingest_frame(root: Path, bars: pd.DataFrame, *, source: str, origin: str) -> ImportResult:
+def ingest_frame(
+    root: Path,
+    bars: pd.DataFrame,
+    *,
+    source: str,
+    origin: str,
+    quality: QualityOptions | None = None,
+) -> ImportResult:
     """Import an in-memory bars frame (already in contract shape) through the quality gate."""
     with _log(root).track("ingest", parameters={"source": source}) as record:
         record.inputs = [origin]
         result = import_frame(
-            bars, RepoPaths(root), run_id=record.run_id, source=source, origin=origin
+            bars,
+            RepoPaths(root),
+            run_id=record.run_id,
+            source=source,
+            origin=origin,
+            quality=quality,
         )
         _record_import(record, result)
     return result
@@ -137,3 +152,29 @@ def materialize(
         record.outputs = [f"online:{v.feature_view}" for v in run.views]
         record.row_counts = {v.feature_view: v.rows for v in run.views}
     return MaterializeResult(run_id=record.run_id, start=start, end=end, views=run.views)
+
+
+def release_quarantine(
+    root: Path, *, run_id: str | None = None, fixes: Path | None = None
+) -> ReleaseResult:
+    """Re-validate quarantined rows (with a file of fixes) and admit those that pass."""
+    from axiom_features.quality.release import release_quarantine as release
+    from axiom_features.quality.release_files import read_fixes
+
+    params = {"run_id": run_id, "fixes": str(fixes) if fixes else None}
+    with _log(root).track("quality-release", parameters=params) as record:
+        record.inputs = [f"quarantine:{run_id or 'all'}"] + ([str(fixes)] if fixes else [])
+        result = release(
+            RepoPaths(root),
+            release_id=record.run_id,
+            run_id=run_id,
+            fixes=read_fixes(fixes) if fixes else None,
+        )
+        record.outputs = ["lake:bars"] if result.released else []
+        record.row_counts = {
+            "considered": result.considered,
+            "released": result.released,
+            "still_held": result.still_held,
+            "new_rows": result.new_rows,
+        }
+    return result

@@ -237,6 +237,15 @@ def _run_parallel(
             raise
 
 
+def profile_written_days(repo: RepoPaths, versions: dict[str, str]) -> None:
+    """Day profiles (kind ``offline_daily``) of what was written, under the current run."""
+    from axiom_features.offline_profiles import profile_offline_days
+    from axiom_features.runs import current_run_record, new_run_id
+
+    record = current_run_record()
+    profile_offline_days(repo, versions, run_id=record.run_id if record else new_run_id())
+
+
 def run_transform_job(
     repo: RepoPaths,
     *,
@@ -287,6 +296,7 @@ def run_transform_job(
     else:
         _run_parallel(repo, chosen, names, created, workers, batch_size, on_batch, market_path)
 
+    profile_written_days(repo, {v.name: v.version for v in specs})
     return TransformResult(
         symbols=len(chosen),
         rows_per_view=rows,

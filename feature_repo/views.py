@@ -1,27 +1,23 @@
 """Feature views, one per catalogue view, generated from the transforms catalogue.
 
-Each view reads its offline table ``data/offline/<view>/`` (one Parquet file per symbol,
-written by ``axiom transform``). Views are placed in this module's namespace so that
-``feast apply`` finds them; their names are the catalogue's view names.
+Each view reads its offline table: ``data/offline/<view>/`` (one Parquet file per symbol,
+written by ``axiom transform``) or, with ``AXIOM_OFFLINE=postgres``, the PostgreSQL table
+``<view>`` (see :mod:`feature_repo.sources`). Views are placed in this module's namespace so
+that ``feast apply`` finds them; their names are the catalogue's view names.
 """
 
-from feast import FeatureView, Field, FileSource
+from feast import FeatureView, Field
 from feast.types import Float64, Int64
 
 from feature_repo.entities import symbol
+from feature_repo.sources import offline_source
 from transforms.catalogue import ViewSpec, catalogue
 
 FEAST_TYPES = {"float64": Float64, "int64": Int64}
 
 
 def _feature_view(spec: ViewSpec, family: str) -> FeatureView:
-    source = FileSource(
-        name=f"{spec.name}_source",
-        path=f"data/offline/{spec.name}",
-        timestamp_field="event_timestamp",
-        created_timestamp_column="created_timestamp",
-        description=f"Offline table of {spec.name}",
-    )
+    source = offline_source(spec.name, description=f"Offline table of {spec.name}")
     return FeatureView(
         name=spec.name,
         entities=[symbol],

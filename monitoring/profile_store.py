@@ -4,6 +4,8 @@ Layout under ``root``::
 
     <run_id>/<feature_view>.bin    the profile (``DatasetProfileView.serialize()`` bytes)
     <run_id>/<feature_view>.json   its metadata record
+    <run_id>/<feature_view>.days.bin   day profiles of one run, concatenated (``save_days``)
+    <run_id>/<feature_view>.days.json  their record; ``segments`` maps each day to its bytes
 
 There is no shared index file: the metadata files are the index. Each file is written to a
 temporary name and renamed into place, the profile before its record, so a reader sees
@@ -20,7 +22,9 @@ import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from functools import reduce
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,8 @@ class ProfileRecord:
     """The profile file, relative to the store root."""
     kind: str = "materialization"
     feature_view_version: str | None = None
+    segments: dict[str, list[int]] | None = None
+    """Day bundles only: ``{"YYYY-MM-DD": [offset, length, rows]}`` into the profile file."""
 
 
 class ProfileStore:
@@ -93,6 +99,69 @@ class ProfileStore:
         _write_atomically(folder / f"{feature_view}.json", json.dumps(asdict(record)).encode())
         return record
 
+    def save_days(
+        self,
+        days: dict[str, tuple[ProfileView, int]],
+        *,
+        run_id: str,
+        feature_view: str,
+        feature_view_version: str | None = None,
+        kind: str = "offline_daily",
+    ) -> ProfileRecord | None:
+        """Store one run's day profiles of a view as one bundle; None when ``days`` is empty."""
+        if not days:
+            return None
+        _check_name("run_id", run_id)
+        _check_name("feature_view", feature_view)
+        _check_name("kind", kind)
+        blobs, segments, offset = [], {}, 0
+        for day in sorted(days):
+            view, rows = days[day]
+            blob = view.serialize()
+            segments[day] = [offset, len(blob), int(rows)]
+            blobs.append(blob)
+            offset += len(blob)
+        first, last = min(days), max(days)
+        record = ProfileRecord(
+            run_id=run_id,
+            feature_view=feature_view,
+            start=datetime.fromisoformat(first).replace(tzinfo=UTC).isoformat(),
+            end=(datetime.fromisoformat(last).replace(tzinfo=UTC) + timedelta(days=1)).isoformat(),
+            row_count=sum(r for _, _, r in segments.values()),
+            created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            path=f"{run_id}/{feature_view}.days.bin",
+            kind=kind,
+            feature_view_version=feature_view_version,
+            segments=segments,
+        )
+        folder = self.root / run_id
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.root / record.path, b"".join(blobs))
+        _write_atomically(folder / f"{feature_view}.days.json", json.dumps(asdict(record)).encode())
+        return record
+
+    def load_days(
+        self, record: ProfileRecord, days: Iterable[str] | None = None
+    ) -> dict[str, ProfileView]:
+        """The day profiles of a bundle (all, or only ``days``)."""
+        segments = record.segments or {}
+        wanted = sorted(segments if days is None else set(days) & set(segments))
+        data = (self.root / record.path).read_bytes()
+        return {
+            d: ProfileView.deserialize(data[segments[d][0] : segments[d][0] + segments[d][1]])
+            for d in wanted
+        }
+
+    def day_index(
+        self, feature_view: str, kind: str = "offline_daily"
+    ) -> dict[str, tuple[ProfileRecord, int]]:
+        """``{day: (newest bundle holding it, rows)}`` for one view."""
+        index: dict[str, tuple[ProfileRecord, int]] = {}
+        for record in self.list(feature_view=feature_view, kind=kind):  # oldest first
+            for day, (_, _, rows) in (record.segments or {}).items():
+                index[day] = (record, rows)
+        return index
+
     def list(self, feature_view: str | None = None, kind: str | None = None) -> list[ProfileRecord]:
         """Stored records, oldest first, optionally only one feature view and/or kind."""
         records = [r for r in map(_read_record, self.root.glob("*/*.json")) if r is not None]
@@ -114,6 +183,8 @@ class ProfileStore:
     def load(self, record_or_path: ProfileRecord | Path | str) -> ProfileView:
         """Read a stored profile by its record, or a ``.bin`` path (absolute or store-relative)."""
         if isinstance(record_or_path, ProfileRecord):
+            if record_or_path.segments is not None:
+                return merge_profiles(list(self.load_days(record_or_path).values()))
             path = self.root / record_or_path.path
         else:
             path = Path(record_or_path)
@@ -136,14 +207,33 @@ class ProfileStore:
                 removed.append(record)
         return removed
 
+    def prune_days(self, feature_view: str, kind: str = "offline_daily") -> list[ProfileRecord]:
+        """Delete day bundles of a view whose every day is held by a newer bundle."""
+        holders = {r.path for r, _ in self.day_index(feature_view, kind).values()}
+        removed = []
+        for record in self.list(feature_view=feature_view, kind=kind):
+            if record.path not in holders:
+                self._remove(record)
+                removed.append(record)
+        return removed
+
     def _remove(self, record: ProfileRecord) -> None:
         profile = self.root / record.path
-        profile.with_suffix(".json").unlink(missing_ok=True)  # the record goes first
+        profile.with_name(profile.name.removesuffix(".bin") + ".json").unlink(
+            missing_ok=True
+        )  # the record goes first
         profile.unlink(missing_ok=True)
         try:
             profile.parent.rmdir()
         except OSError:
             pass  # other views of the run remain
+
+
+def merge_profiles(views: list[ProfileView]) -> ProfileView:
+    """One profile of everything ``views`` profiled (whylogs merge)."""
+    if not views:
+        raise ValueError("nothing to merge")
+    return reduce(lambda a, b: a.merge(b), views)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -83,6 +83,8 @@ def patch_whylogs_numpy() -> list[str]:
 import whylogs as why  # noqa: E402
 from whylogs.core import DatasetProfile, DatasetProfileView, DatasetSchema  # noqa: E402
 from whylogs.core.column_profile import ColumnProfile  # noqa: E402
+from whylogs.core.metrics import ColumnCountsMetric, DistributionMetric  # noqa: E402
+from whylogs.core.metrics.metrics import MetricConfig  # noqa: E402
 from whylogs.core.preprocessing import NumpyView, PandasView, PreprocessedColumn  # noqa: E402
 from whylogs.core.view import ColumnProfileView  # noqa: E402
 
@@ -93,11 +95,14 @@ ProfileView = DatasetProfileView
 
 __all__ = [
     "NUMPY2_REMOVED_ALIASES",
+    "ColumnCountsMetric",
     "ColumnProfile",
     "ColumnProfileView",
     "DatasetProfile",
     "DatasetProfileView",
     "DatasetSchema",
+    "DistributionMetric",
+    "MetricConfig",
     "NumpyView",
     "PandasView",
     "PreprocessedColumn",

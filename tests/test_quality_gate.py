@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from axiom_features.calendar import session_closes
 from axiom_features.contracts import BAR_SCHEMA
 from axiom_features.quality import (
     BAR_RULES,
@@ -22,7 +23,7 @@ from axiom_features.quality import (
 
 
 def _bars(n: int = 4) -> pd.DataFrame:
-    stamps = pd.date_range("2024-01-02 21:00", periods=n, freq="D", tz="UTC").astype(
+    stamps = session_closes(pd.Timestamp("2024-06-28 23:00", tz="UTC"), n).astype(
         "datetime64[us, UTC]"
     )
     return pd.DataFrame(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from transforms.family import Family
+from transforms.fundamentals import FUNDAMENTALS
 from transforms.microstructure import MICROSTRUCTURE
 from transforms.regime import REGIME
 from transforms.risk import RISK
 from transforms.sentiment import SENTIMENT
 from transforms.talib_family import TALIB
 
-FAMILIES: tuple[Family, ...] = (TALIB, SENTIMENT, MICROSTRUCTURE, RISK, REGIME)
+FAMILIES: tuple[Family, ...] = (TALIB, FUNDAMENTALS, SENTIMENT, MICROSTRUCTURE, RISK, REGIME)
 
 
 def family_named(name: str) -> Family:

@@ -359,9 +359,7 @@ class Formula:
         )
 
 
-def _ratio(
-    name: str, view: str, num: str, den: str, what: str, *, scale: float = 1.0
-) -> Formula:
+def _ratio(name: str, view: str, num: str, den: str, what: str, *, scale: float = 1.0) -> Formula:
     """``scale * num / den``, NaN where ``den <= 0``."""
     text = f"{num} / {den}" if scale == 1.0 else f"{scale:g} * {num} / {den}"
     return Formula(
@@ -377,9 +375,7 @@ def _ratio(
 def _rate(name: str, view: str, now: str, base: str, what: str) -> Formula:
     """``now / base - 1``, NaN where ``base <= 0``."""
     text = f"{now} / {base} - 1"
-    return Formula(
-        name, view, text, (now, base), _growth, f"{what} ({text}; NaN when {base} <= 0)"
-    )
+    return Formula(name, view, text, (now, base), _growth, f"{what} ({text}; NaN when {base} <= 0)")
 
 
 def _custom(
@@ -733,7 +729,7 @@ def compute_fundamentals(
     matrix = np.full((n, len(names)), np.nan)
     bar_ns = _ns(bars["event_timestamp"])
     states = filing_states(filings if filings is not None else _no_filings())
-    row = np.searchsorted(states.times, bar_ns + DAY_NS // 4, side="right") - 1  # -1: the NaN pad row
+    row = np.searchsorted(states.times, bar_ns, side="right") - 1  # -1: the NaN pad row
     state_q = states.quantities
     at_bar: Quantities | None = None
     for j, name in enumerate(names):

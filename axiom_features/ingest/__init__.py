@@ -1,6 +1,19 @@
 """Bar import: vendor CSV/Parquet files or in-memory frames → quality gate → lake + quarantine."""
 
 from axiom_features.ingest.errors import IngestError
-from axiom_features.ingest.importer import FileReport, ImportResult, import_bars, import_frame
+from axiom_features.ingest.importer import (
+    FileReport,
+    ImportResult,
+    QualityOptions,
+    import_bars,
+    import_frame,
+)
 
-__all__ = ["FileReport", "ImportResult", "IngestError", "import_bars", "import_frame"]
+__all__ = [
+    "FileReport",
+    "ImportResult",
+    "IngestError",
+    "QualityOptions",
+    "import_bars",
+    "import_frame",
+]

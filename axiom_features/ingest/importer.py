@@ -23,8 +23,33 @@ from axiom_features.ingest.sources import expand, read_source
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
 from axiom_features.lake import BarLake
 from axiom_features.paths import RepoPaths
-from axiom_features.quality.gate import GateResult, validate_bars
+from axiom_features.quality.context import GateContext
+from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
 from axiom_features.quality.quarantine import json_records, quarantine_rows, write_quarantine
+from axiom_features.quality.rules import Rule, Severity, with_severities
+from axiom_features.quality.store import verdict_path, write_findings, write_json
+from axiom_features.quality.suites import BAR_RULES
+from axiom_features.quality.verdict import blocked_verdict, passed_verdict
+from axiom_features.quality_metrics import BatchMetrics, MetricStore, compute_metrics
+
+
+@dataclass(frozen=True)
+class QualityOptions:
+    """How the gate judges a batch beyond the default rules."""
+
+    severities: dict[str, Severity | str] = field(default_factory=dict)
+    """Rule name → severity, overriding the default (e.g. ``{"high_is_max": "block"}``)."""
+    allowed_symbols: tuple[str, ...] | None = None
+    """When set, other symbols fail ``allowed_symbol``."""
+    reference_source: str | None = None
+    """A provider already in the lake whose closes measure this batch's accuracy."""
+    tolerance: float = 0.005
+    """Relative close difference still counted as agreement with the reference."""
+    now: datetime | None = None
+    """The clock for ``future_bar`` and timeliness (default: now)."""
+
+    def rules(self) -> list[Rule]:
+        return with_severities(BAR_RULES, self.severities)
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,11 @@ class ImportResult:
     rule_counts: dict[str, int] = field(default_factory=dict)
     files: list[FileReport] = field(default_factory=list)
     quarantine_path: Path | None = None
+    warned: int = 0
+    """Accepted rows that failed a ``warn`` rule."""
+    findings: int = 0
+    """Detector findings recorded for the run."""
+    metrics: BatchMetrics | None = None
 
     def __post_init__(self) -> None:
         if self.rows_in != self.accepted + self.quarantined:
@@ -87,6 +117,7 @@ def import_bars(
     source: str = "file",
     use_adjusted: bool = False,
     calendar: str = "XNYS",
+    quality: QualityOptions | None = None,
 ) -> ImportResult:
     """Read bar files (CSV/Parquet, or directories of them), gate them, store the clean rows.
 
@@ -110,7 +141,14 @@ def import_bars(
         for path in expand(paths)
     ]
     return _gate_and_store(
-        parts, repo, run_id=run_id, source=source, timezone=timezone, use_adjusted=use_adjusted
+        parts,
+        repo,
+        run_id=run_id,
+        source=source,
+        timezone=timezone,
+        use_adjusted=use_adjusted,
+        calendar=calendar,
+        quality=quality or QualityOptions(),
     )
 
 
@@ -121,6 +159,8 @@ def import_frame(
     run_id: str,
     source: str,
     origin: str = "<generated>",
+    calendar: str = "XNYS",
+    quality: QualityOptions | None = None,
 ) -> ImportResult:
     """Gate an in-memory bars frame already in the contract's columns, store the clean rows.
 
@@ -136,7 +176,14 @@ def import_frame(
         notes=[],
     )
     return _gate_and_store(
-        [part], repo, run_id=run_id, source=source, timezone="UTC", use_adjusted=False
+        [part],
+        repo,
+        run_id=run_id,
+        source=source,
+        timezone="UTC",
+        use_adjusted=False,
+        calendar=calendar,
+        quality=quality or QualityOptions(),
     )
 
 
@@ -167,17 +214,49 @@ def _gate_and_store(
     source: str,
     timezone: str,
     use_adjusted: bool,
+    calendar: str,
+    quality: QualityOptions,
 ) -> ImportResult:
     bars = pd.concat([p.bars for p in parts], ignore_index=True)
     failures = pd.concat([p.failures for p in parts], ignore_index=True)
     where = parts[0].raw.name if len(parts) == 1 else f"{len(parts)} files"
-    gate = validate_bars(bars, prior_failures=failures, where=where)
+    rules = quality.rules()
+    now = pd.Timestamp(quality.now or datetime.now(UTC))
+    context = GateContext(now=now, calendar=calendar, allowed_symbols=quality.allowed_symbols)
+    try:
+        gate = validate_bars(
+            bars, prior_failures=failures, rules=rules, where=where, context=context
+        )
+    except BatchBlocked as exc:
+        blocked = _located(exc, parts)
+        write_json(
+            verdict_path(repo, run_id), blocked_verdict(run_id, blocked, rules, len(bars), where)
+        )
+        raise blocked from exc
 
     quarantine_path = None
     if len(gate.rejected):
         table = _quarantine_table(gate, parts, run_id)
         quarantine_path = write_quarantine(table, repo, run_id)
+    reference = _reference(repo, gate.accepted, quality.reference_source)
     stored = BarLake(repo).upsert(gate.accepted)
+    metrics = compute_metrics(
+        bars,
+        accepted=gate.accepted,
+        held_labels=gate.rejected["failed_rules"],
+        warn_labels=gate.warnings,
+        run_id=run_id,
+        source=source,
+        now=now,
+        calendar=calendar,
+        conflicts=stored.conflicts,
+        reference=reference,
+        tolerance=quality.tolerance,
+    )
+    MetricStore(repo).append(metrics)
+    locate = _locator(parts)
+    write_json(verdict_path(repo, run_id), passed_verdict(run_id, gate, rules, locate, bars))
+    write_findings(repo, run_id, _with_locations(gate.findings, locate, run_id))
 
     return ImportResult(
         run_id=run_id,
@@ -193,6 +272,53 @@ def _gate_and_store(
         rule_counts=gate.rule_counts,
         files=_file_reports(gate, parts),
         quarantine_path=quarantine_path,
+        warned=len(gate.warnings),
+        findings=len(gate.findings),
+        metrics=metrics,
+    )
+
+
+def _reference(repo: RepoPaths, accepted: pd.DataFrame, source: str | None) -> pd.DataFrame | None:
+    if source is None or accepted.empty:
+        return None
+    symbols = sorted(accepted["symbol"].dropna().unique())
+    stamps = accepted["event_timestamp"]
+    table = BarLake(repo).read(symbols, stamps.min(), stamps.max()).to_pandas()
+    return table[table["source"] == source]
+
+
+def _locator(parts: Sequence[NormalizedFile]):  # noqa: ANN202 - a Locate
+    def locate(positions: np.ndarray) -> list[tuple[str, int]]:
+        positions = np.asarray(positions, dtype=np.int64)
+        owner = np.searchsorted(_offsets(parts), positions, side="right") - 1
+        local = positions - _offsets(parts)[owner]
+        return [
+            (parts[k].raw.name, int(parts[k].raw.lines[i]))
+            for k, i in zip(owner, local, strict=True)
+        ]
+
+    return locate
+
+
+def _located(exc: BatchBlocked, parts: Sequence[NormalizedFile]) -> BatchBlocked:
+    """The same verdict, naming each failing row by ``file:line``."""
+    if exc.rows is None:
+        return BatchBlocked(str(exc), rule=exc.rule)
+    locations = [f"{file}:{line}" for file, line in _locator(parts)(exc.rows)]
+    head, _, _ = str(exc).partition(" in ")
+    shown = ", ".join(locations[:10]) + (" …" if len(locations) > 10 else "")
+    message = f"{head} in {len(locations)} row(s): {shown}"
+    return BatchBlocked(message, rule=exc.rule, rows=exc.rows, locations=locations)
+
+
+def _with_locations(findings: pd.DataFrame, locate, run_id: str) -> pd.DataFrame:  # noqa: ANN001
+    if findings.empty:
+        return findings
+    places = locate(findings["row"].to_numpy())
+    return findings.assign(
+        run_id=run_id,
+        source_file=[f for f, _ in places],
+        source_line=np.array([line for _, line in places], dtype=np.int64),
     )
 
 

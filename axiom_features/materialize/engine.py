@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from feast import FeatureView, FileSource
 from feast.infra.common.materialization_job import MaterializationJobStatus, MaterializationTask
 from feast.infra.compute_engines.local.compute import LocalComputeEngine
@@ -57,6 +58,9 @@ class ProfilingComputeEngineConfig(FeastConfigBaseModel):
     runs_path: str = "data/runs"
     """Where run records of plain ``feast materialize`` calls are stored."""
 
+    profiling: bool = True
+    """Profile the rows written for each view; false only to measure what profiling costs."""
+
 
 class ProfilingComputeEngine(LocalComputeEngine):
     """Feast's local engine, plus a whylogs profile of the rows written for each view."""
@@ -66,11 +70,14 @@ class ProfilingComputeEngine(LocalComputeEngine):
         *,
         profiles_path: str = "data/profiles",
         runs_path: str = "data/runs",
+        profiling: bool = True,
         **kwargs,
     ) -> None:
         kwargs.pop("type", None)
         super().__init__(**kwargs)
+        self.profiling = profiling
         root = Path(self.repo_config.repo_path or ".")
+        self.root = root
         self.profile_store = ProfileStore(root / profiles_path)
         self.run_log = RunLog(root / runs_path)
         self._own_run_id: str | None = None
@@ -114,27 +121,42 @@ class ProfilingComputeEngine(LocalComputeEngine):
         run = current_run()
         run_id = run.run_id if run else self._standalone_run_id()
         version = (view.tags or {}).get("version")
-        record = self.profile_store.save(
-            profile_frame(written.select(columns)),
-            run_id=run_id,
-            feature_view=view.name,
-            start=task.start_time,
-            end=task.end_time,
-            row_count=written.num_rows,
-            feature_view_version=version,
-        )
+        profile_path = None
+        if self.profiling:
+            record = self.profile_store.save(
+                profile_frame(written.select(columns)),
+                run_id=run_id,
+                feature_view=view.name,
+                start=task.start_time,
+                end=task.end_time,
+                row_count=written.num_rows,
+                feature_view_version=version,
+            )
+            profile_path = str(record.path)
+        self._record_freshness(view.name, written)
         entry = MaterializedView(
             feature_view=view.name,
             version=version,
             start=task.start_time.isoformat(),
             end=task.end_time.isoformat(),
             rows=written.num_rows,
-            profile_path=str(record.path),
+            profile_path=profile_path,
         )
         if run:
             run.views.append(entry)
         else:
             self._record_standalone(entry)
+
+    def _record_freshness(self, view: str, written: pa.Table) -> None:
+        """The newest event time written, for the view's SLA history."""
+        if written.num_rows == 0 or "event_timestamp" not in written.column_names:
+            return
+        from axiom_features.health import record_freshness
+
+        newest = pc.max(written.column("event_timestamp")).as_py()
+        if newest is not None:
+            newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest
+            record_freshness(self.root, view, newest.astimezone(UTC), datetime.now(UTC))
 
     def _standalone_run_id(self) -> str:
         if self._own_run_id is None:

@@ -36,8 +36,8 @@ class Ordered:
         out = np.empty(len(values), dtype=np.float64)
         out[-1:] = np.nan
         out[:-1] = values[1:]
-        last = np.r_[self.first[1:], True]
-        out[last] = np.nan
+        if len(values):
+            out[np.r_[self.first[1:], True]] = np.nan
         return out
 
 
@@ -52,7 +52,8 @@ def ordered(bars: pd.DataFrame) -> Ordered:
     stamps = pd.DatetimeIndex(bars["event_timestamp"].iloc[positions]).as_unit("us").asi8
     sort = np.lexsort((stamps, codes))
     group, stamps = codes[sort], stamps[sort]
-    repeat = np.r_[False, (group[1:] == group[:-1]) & (stamps[1:] == stamps[:-1])]
+    repeat = np.zeros(len(sort), dtype=bool)
+    repeat[1:] = (group[1:] == group[:-1]) & (stamps[1:] == stamps[:-1])
     sort, group = sort[~repeat], group[~repeat]
     first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
     return Ordered(order=positions[sort], group=group, first=first)
@@ -71,7 +72,7 @@ def log_returns(bars: pd.DataFrame, series: Ordered) -> np.ndarray:
 
 
 def robust_z(values: np.ndarray, group: np.ndarray, min_count: int) -> np.ndarray:
-    """(x - median) / (1.4826 · MAD) per group; NaN where a group has too few values or no spread."""
+    """(x - median) / (1.4826 · MAD) per group; NaN for a group too small or without spread."""
     s = pd.Series(values)
     by = s.groupby(group)
     median = by.transform("median")

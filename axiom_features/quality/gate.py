@@ -47,7 +47,8 @@ class GateResult:
     accepted: pd.DataFrame
     """Rows that passed, in the bar contract's columns."""
     rejected: pd.DataFrame
-    """Rows that failed: the bar contract's columns plus ``failed_rules`` (joined by ';')."""
+    """Rows held back: the contract's columns plus ``failed_rules``, the rules that hold the
+    row (quarantine rules and ingest failures, joined by ';'; warnings are not listed)."""
     rule_counts: dict[str, int]
     """Rows failing each rule (only rules that failed at least once; ``warn`` rules included)."""
     warnings: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
@@ -89,13 +90,15 @@ def validate_bars(
         rows = flagged.get(rule.name)
         if rows is None or not len(rows):
             continue
-        labels[rows] = _append(labels[rows], rule.name)
         if rule.severity is Severity.QUARANTINE:
+            labels[rows] = _append(labels[rows], rule.name)
             rejected[rows] = True
         else:
             warned[rows] = _append(warned[rows], rule.name)
 
-    counts = Counter(n for text in labels[labels != ""] for n in text.split(RULE_SEPARATOR))
+    counts = Counter(
+        n for text in (*labels[labels != ""], *warned[warned != ""]) for n in text.split(";")
+    )
     accepted = frame[~rejected].set_axis(bars.index[~rejected])
     failed = frame[rejected].set_axis(bars.index[rejected])
     failed.insert(len(failed.columns), "failed_rules", labels[rejected].astype(str))

@@ -1,0 +1,39 @@
+"""Where each view's offline table lives: Parquet files or a PostgreSQL table.
+
+The definitions serve every profile, so the kind of source is chosen by the environment
+variable ``AXIOM_OFFLINE`` when they are applied: ``file`` (default: a ``FileSource`` over
+``data/offline/<view>/``) or ``postgres`` (a ``PostgreSQLSource`` over the table ``<view>``,
+in the schema of the profile's connection). ``axiom --profile production apply`` sets it
+from the profile; with plain Feast, export ``AXIOM_OFFLINE=postgres`` before
+``feast -f profiles/production/feature_store.yaml apply``.
+"""
+
+import os
+
+from feast import FileSource
+from feast.data_source import DataSource
+from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
+    PostgreSQLSource,
+)
+
+OFFLINE_KINDS = ("file", "postgres")
+
+
+def offline_kind() -> str:
+    kind = os.environ.get("AXIOM_OFFLINE", "file").strip().lower() or "file"
+    if kind not in OFFLINE_KINDS:
+        raise ValueError(f"AXIOM_OFFLINE={kind!r}: expected one of {', '.join(OFFLINE_KINDS)}")
+    return kind
+
+
+def offline_source(view: str, description: str) -> DataSource:
+    """The offline table of ``view`` for the current ``AXIOM_OFFLINE``."""
+    common = dict(
+        name=f"{view}_source",
+        timestamp_field="event_timestamp",
+        created_timestamp_column="created_timestamp",
+        description=description,
+    )
+    if offline_kind() == "postgres":
+        return PostgreSQLSource(table=view, **common)
+    return FileSource(path=f"data/offline/{view}", **common)

@@ -1,0 +1,93 @@
+"""Check a view's recent days against a reference window, from stored day profiles."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from monitoring.drift import DriftConfig, DriftReport, detect_drift
+from monitoring.drift_store import DriftStore
+from monitoring.profile_store import ProfileStore
+from monitoring.rollups import stored_days, window_profile
+
+
+class ReferenceConfig(BaseModel):
+    """What the current window is compared with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["previous", "baseline"] = "previous"
+    """``previous``: the stored days just before the current window (as many, or
+    ``previous_days``); ``baseline``: the pinned window ``start``..``end``."""
+
+    start: date | None = None
+    """First day of the pinned baseline."""
+
+    end: date | None = None
+    """Last day of the pinned baseline."""
+
+    previous_days: int | None = Field(default=None, ge=1)
+    """Length of the previous period in stored days (default: the current window's)."""
+
+
+class DriftCheckConfig(BaseModel):
+    """Which days are checked and against what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_days: int = Field(default=20, ge=1)
+    """The current window: the latest this many stored days."""
+
+    reference: ReferenceConfig = Field(default_factory=ReferenceConfig)
+    """The reference window."""
+
+
+def check_view(
+    profiles: ProfileStore,
+    view: str,
+    *,
+    check: DriftCheckConfig | None = None,
+    drift: DriftConfig | None = None,
+    current_end: str | None = None,
+    run_id: str | None = None,
+    store: DriftStore | None = None,
+) -> DriftReport | None:
+    """Drift of ``view``'s latest days (up to ``current_end``); None without both windows."""
+    check = check or DriftCheckConfig()
+    days = [d for d in stored_days(profiles, view) if current_end is None or d <= current_end]
+    if not days:
+        return None
+    current_days = days[-check.current_days :]
+    reference = check.reference
+    if reference.kind == "baseline":
+        if reference.start is None or reference.end is None:
+            raise ValueError("reference.kind baseline needs reference.start and reference.end")
+        ref_first, ref_last = reference.start.isoformat(), reference.end.isoformat()
+    else:
+        before = [d for d in days if d < current_days[0]]
+        before = before[-(reference.previous_days or len(current_days)) :]
+        if not before:
+            return None
+        ref_first, ref_last = before[0], before[-1]
+    current = window_profile(profiles, view, current_days[0], current_days[-1])
+    ref = window_profile(profiles, view, ref_first, ref_last)
+    if current is None or ref is None:
+        return None
+    report = detect_drift(
+        current.profile,
+        ref.profile,
+        feature_view=view,
+        config=drift,
+        current_meta=current.meta(),
+        reference_meta={**ref.meta(), "kind": reference.kind},
+        run_id=run_id,
+    )
+    if store is not None:
+        store.save(report)
+    return report
+
+
+def day_after(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
