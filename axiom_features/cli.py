@@ -98,6 +98,38 @@ def ingest(
     console.print(import_summary(result))
 
 
+@cli.command("ingest-news")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="file", show_default=True, help="Provider name stored per row.")
+@pass_context
+@fail_cleanly
+def ingest_news(ctx: Context, path: Path, source: str):
+    """Import a headline CSV (symbol/ticker, published time, headline) into the news lake."""
+    from axiom_features import jobs
+
+    result = jobs.ingest_news(ctx.repo, path, source=source)
+    rows = [("rows in", result.rows_in), ("accepted", result.accepted)]
+    rows += [("rejected", result.rejected), ("new", result.new_rows)]
+    rows += [("", line) for line in result.rejections["reasons"].head(5)]
+    console.print(summary_table(f"news import {path.name}", rows))
+
+
+@cli.command("ingest-fundamentals")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="file", show_default=True, help="Provider name stored per row.")
+@pass_context
+@fail_cleanly
+def ingest_fundamentals(ctx: Context, path: Path, source: str):
+    """Import a quarterly fundamentals CSV (keyed by filing date) into the fundamentals lake."""
+    from axiom_features import jobs
+
+    result = jobs.ingest_fundamentals(ctx.repo, path, source=source)
+    rows = [("rows in", result.rows_in), ("accepted", result.accepted)]
+    rows += [("rejected", result.rejected), ("new", result.new_rows)]
+    rows += [(f"line {r.line}", r.reason) for r in result.rejections[:5]]
+    console.print(summary_table(f"fundamentals import {path.name}", rows))
+
+
 @cli.command()
 @click.option("--symbols", default=5, show_default=True, help="How many symbols.")
 @click.option("--days", default=504, show_default=True, help="How many trading sessions.")

@@ -178,3 +178,37 @@ def release_quarantine(
             "new_rows": result.new_rows,
         }
     return result
+
+
+def ingest_news(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
+    """Import a headline CSV into the news lake; rejected rows are quarantined with reasons."""
+    from axiom_features.news import import_news_csv
+
+    with _log(root).track("ingest-news", parameters={"source": source}) as record:
+        record.inputs = [str(path)]
+        result = import_news_csv(path, RepoPaths(root), source=source, run_id=record.run_id)
+        record.outputs = ["lake:news"]
+        record.row_counts = {
+            "rows_in": result.rows_in,
+            "accepted": result.accepted,
+            "rejected": result.rejected,
+            "new_rows": result.new_rows,
+        }
+    return result
+
+
+def ingest_fundamentals(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
+    """Import a fundamentals CSV into the fundamentals lake (keyed by filing time)."""
+    from axiom_features.fundamentals import import_fundamentals_csv
+
+    with _log(root).track("ingest-fundamentals", parameters={"source": source}) as record:
+        record.inputs = [str(path)]
+        result = import_fundamentals_csv(path, RepoPaths(root), source=source)
+        record.outputs = ["lake:fundamentals"]
+        record.row_counts = {
+            "rows_in": result.rows_in,
+            "accepted": result.accepted,
+            "rejected": result.rejected,
+            "new_rows": result.new_rows,
+        }
+    return result

@@ -53,3 +53,24 @@ def test_a_missing_file_is_a_one_line_error_and_exit_1(feature_repo: Path, tmp_p
     assert done.returncode == 1
     assert "error:" in done.stderr and "bars.csv" in done.stderr and "close" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_news_and_fundamentals_import_report_counts_that_add_up(
+    feature_repo: Path, tmp_path: Path
+) -> None:
+    news = tmp_path / "news.csv"
+    news.write_text(
+        "ticker,publishedAt,title\n"
+        "AXM,2024-01-02T14:00:00Z,AXM beats estimates and raises guidance\n"
+        "BLQ,not-a-date,BLQ misses\n"
+    )
+    done = axiom(feature_repo, "ingest-news", str(news))
+    assert done.returncode == 0, done.stderr
+    assert "unreadable time 'not-a-date'" in done.stdout
+
+    filings = tmp_path / "fundamentals.csv"
+    filings.write_text("Symbol,Period End,Total Revenue\nAXM,2024-03-31,100\n")
+    done = axiom(feature_repo, "ingest-fundamentals", str(filings))
+    assert done.returncode == 1
+    assert "fundamentals.csv" in done.stderr and "missing required column" in done.stderr

@@ -12,16 +12,18 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import redis
 
-from axiom_features.materialize.fast_engine import ENGINE_TYPE
+from axiom_features.materialize.fast_engine import ENGINE_TYPE, FastComputeEngine
 from tests.conftest import copy_feature_repo
 from tests.online_fixtures import (
     END,
     VIEWS,
     all_keys,
     dump,
+    feature_names,
     open_yaml,
     other_db,
     redis_db_url,
@@ -44,15 +46,25 @@ def _pair(tmp_path: Path, redis_url: str, monkeypatch, key_ttl_seconds: int | No
     stock = open_yaml(
         root,
         write_yaml(
-            root, "stock", project=project, redis_url=stock_url, engine="local",
-            online_type="redis", key_ttl_seconds=key_ttl_seconds,
+            root,
+            "stock",
+            project=project,
+            redis_url=stock_url,
+            engine="local",
+            online_type="redis",
+            key_ttl_seconds=key_ttl_seconds,
         ),
     )
     fast = open_yaml(
         root,
         write_yaml(
-            root, "fast", project=project, redis_url=fast_url, engine=ENGINE_TYPE,
-            online_type=PLATFORM_STORE, key_ttl_seconds=key_ttl_seconds,
+            root,
+            "fast",
+            project=project,
+            redis_url=fast_url,
+            engine=ENGINE_TYPE,
+            online_type=PLATFORM_STORE,
+            key_ttl_seconds=key_ttl_seconds,
         ),
     )
     clients = redis.Redis.from_url(stock_url), redis.Redis.from_url(fast_url)
@@ -99,6 +111,14 @@ def test_fast_engine_writes_the_same_keys_and_bytes_as_stock_feast(
 
     stock_dump = dump(clients[0], project)
     assert len(stock_dump) == 6  # every symbol has rows in the windows above
+    assert isinstance(fast._get_provider().batch_engine, FastComputeEngine)
+    # The late correction (same event time, created later) is what both stored for AAA.
+    correction = pq.read_table(
+        Path(fast.repo_path) / "data/offline/ta_overlap/AAA_correction.parquet"
+    )
+    name = feature_names("ta_overlap")[1]
+    online = fast.get_online_features([f"ta_overlap:{name}"], [{"symbol": "AAA"}]).to_dict()
+    assert online[name] == correction.column(name).to_pylist()
 
 
 def test_fast_engine_honours_the_key_ttl(

@@ -73,7 +73,7 @@ def pull_latest(
             CREATE TEMP TABLE winners AS
             SELECT filename, file_row_number FROM {source}
             WHERE {ts} BETWEEN $start AND $end
-            QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {', '.join(order)}) = 1
+            QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {", ".join(order)}) = 1
             """,
             {"start": start, "end": end},
         )
