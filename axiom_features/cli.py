@@ -351,3 +351,10 @@ cli.add_command(monitor)
 cli.add_command(drift)
 cli.add_command(cost)
 cli.add_command(dashboard)
+from axiom_features.cli_online import consistency, serve  # noqa: E402
+
+cli.add_command(serve)
+cli.add_command(consistency)
+from axiom_features.cli_stores import offline  # noqa: E402
+
+cli.add_command(offline)

@@ -159,3 +159,53 @@ def report(run_id: str | None, html_path: Path | None):
     if built.blocked:
         err_console.print(f"[bold red]error:[/] {built.block_line()}", soft_wrap=True)
         sys.exit(1)
+
+
+def _file_feed(path: Path, name: str, timezone: str):  # noqa: ANN202 - a provider loader
+    def load():  # noqa: ANN202
+        from datetime import UTC, datetime
+
+        from axiom_features.ingest.normalize import normalize
+        from axiom_features.ingest.sources import read_source
+
+        part = normalize(
+            read_source(path), timezone=timezone, source=name, created_at=datetime.now(UTC)
+        )
+        return part.bars[part.failures == ""]
+
+    return load
+
+
+@quality.command("consensus")
+@click.option("--provider", "providers", multiple=True, metavar="NAME=FILE",
+              help="A provider's bar file (repeat; two or more).")  # fmt: skip
+@click.option("--synthetic", type=int, help="Instead: N synthetic symbols from 3 providers.")
+@click.option("--days", default=60, show_default=True, help="Sessions for --synthetic.")
+@click.option("--tolerance", default=0.01, show_default=True, help="Relative price tolerance.")
+@click.option("--timezone", default="UTC", show_default=True)
+@fail_cleanly
+def consensus(providers, synthetic, days, tolerance, timezone):  # noqa: ANN001
+    """Merge providers into consensus bars (median per field), flag disagreements, score them."""
+    from axiom_features import jobs
+    from axiom_features.cli_support import summary_table
+
+    if synthetic:
+        from axiom_features.consensus import synthetic_providers
+        from axiom_features.synthetic import generate_bars
+
+        made = synthetic_providers(generate_bars(synthetic, days), disagree_rows=5)
+        feeds = {name: (lambda f=frame: f) for name, frame in made.frames.items()}
+    else:
+        pairs = [p.split("=", 1) for p in providers]
+        if len(pairs) < 2 or any(len(p) != 2 for p in pairs):
+            raise click.UsageError("give two or more --provider NAME=FILE (or --synthetic N)")
+        feeds = {name: _file_feed(Path(file), name, timezone) for name, file in pairs}
+    run = jobs.consensus_ingest(_ctx().repo, feeds, tolerance=tolerance)
+    rows = [
+        ("consensus bars", f"{len(run.merged.bars):,}"),
+        ("accepted / quarantined", f"{run.imported.accepted:,} / {run.imported.quarantined:,}"),
+        ("disagreements", f"{len(run.merged.disagreements):,}  ({run.disagreements_path})"),
+        *[(f"  provider {n}", f"score {s:.3f}") for n, s in sorted(run.scores.items())],
+        *[(f"  failed {n}", why) for n, why in run.merged.failed.items()],
+    ]
+    console.print(summary_table(f"consensus {run.imported.run_id}", rows))

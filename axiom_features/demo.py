@@ -14,6 +14,11 @@ from axiom_features.feature_store import open_store
 from axiom_features.fundamentals import FundamentalsLake, generate_fundamentals, price_levels_of
 from axiom_features.ingest import ImportResult
 from axiom_features.materialize.run_context import MaterializedView
+from axiom_features.monitor import MonitorResult, monitor
+from monitoring.config import load_config
+from monitoring.drift_check import DriftCheckConfig, ReferenceConfig
+from monitoring.profile_store import ProfileStore
+from monitoring.rollups import stored_days
 from axiom_features.news import NewsLake, generate_news
 from axiom_features.paths import RepoPaths
 from axiom_features.synthetic import generate_bars
@@ -39,6 +44,16 @@ ONLINE_FEATURES = (
 )
 
 
+DRIFT_SESSIONS = 20
+"""Sessions of the demo's second period, the one that drifts."""
+VOLUME_UNIT_CHANGE = 100.0
+"""The drift: volume reported in shares where it was in lots."""
+BASELINE_SESSIONS = 250
+"""The pinned baseline: this many sessions before the drift period."""
+DRIFT_VIEW = "ta_volume"
+"""The view whose features the volume change moves most."""
+
+
 @dataclass
 class DemoResult:
     incoming_file: Path
@@ -51,6 +66,8 @@ class DemoResult:
     training_shape: tuple[int, int]
     training_range: tuple[pd.Timestamp, pd.Timestamp]
     training_non_null_share: float
+    monitoring: MonitorResult | None = None
+    drift_feature_view: str | None = None
 
 
 def write_incoming_csv(bars: pd.DataFrame, path: Path) -> Path:
@@ -91,13 +108,24 @@ def run_demo(
     seed: int = 7,
     workers: int = 2,
     now: datetime | None = None,
+    drift: bool = True,
     on_step: Callable[[str], None] = lambda message: None,
 ) -> DemoResult:
-    """Run the whole path on synthetic data in the repo at ``root`` (embedded default profile)."""
+    """Run the whole path on synthetic data in the repo at ``root`` (embedded default profile).
+
+    With ``drift``, a second period of ``DRIFT_SESSIONS`` sessions follows in which the vendor
+    reports volume in shares instead of lots (x100); it is imported, transformed and
+    materialized like the first, then ``axiom monitor`` detects and alerts the drift.
+    """
     now = now or datetime.now(UTC)
     paths = RepoPaths(root)
     on_step(f"generating {symbols} symbols x {days} sessions of synthetic bars (seed {seed})")
-    bars = generate_bars(symbols, days, seed=seed, end=now)
+    extra = DRIFT_SESSIONS if drift else 0
+    all_bars = generate_bars(symbols, days + extra, seed=seed, end=now)
+    sessions = all_bars["event_timestamp"].drop_duplicates().sort_values()
+    cutoff = sessions.iloc[days - 1]
+    bars = all_bars[all_bars["event_timestamp"] <= cutoff].reset_index(drop=True)
+    first_end = cutoff.to_pydatetime() if drift else now
     incoming = write_incoming_csv(bars, paths.data / "incoming" / "demo_bars.csv")
     on_step(f"importing {incoming} through the quality gate")
     imported = jobs.ingest_files(root, [incoming], source="synthetic")
@@ -121,7 +149,11 @@ def run_demo(
 
     start = bars["event_timestamp"].min().to_pydatetime() - timedelta(days=1)
     on_step(f"materializing {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} online, with whylogs profiles")
-    materialized = jobs.materialize(root, start, now)
+    materialized = jobs.materialize(root, start, first_end)
+    monitoring = None
+    if drift:
+        monitoring = run_drift_period(root, all_bars[all_bars["event_timestamp"] > cutoff],
+                                      first_end, now, on_step)  # fmt: skip
 
     on_step("reading back: get_online_features and get_historical_features")
     store = open_store(root)
@@ -152,4 +184,33 @@ def run_demo(
         training_shape=training.shape,
         training_range=(training["event_timestamp"].min(), training["event_timestamp"].max()),
         training_non_null_share=float(training[feature_cols].notna().to_numpy().mean()),
+        monitoring=monitoring,
+        drift_feature_view=DRIFT_VIEW if drift else None,
     )
+
+
+def run_drift_period(
+    root: Path,
+    bars: pd.DataFrame,
+    start: datetime,
+    now: datetime,
+    on_step: Callable[[str], None],
+) -> MonitorResult:
+    """Import ``bars`` with volume x100, transform, materialize, then monitor."""
+    n = bars["event_timestamp"].nunique()
+    on_step(f"second period: {n} sessions in which the vendor reports volume in shares (x100)")
+    shifted = bars.assign(volume=bars["volume"] * VOLUME_UNIT_CHANGE)
+    jobs.ingest_frame(root, shifted, source="synthetic", origin="<demo drift period>")
+    jobs.transform(root, workers=2)
+    jobs.materialize(root, start, now)
+    days = stored_days(ProfileStore(RepoPaths(root).profiles), DRIFT_VIEW)
+    new = sorted({f"{t:%Y-%m-%d}" for t in bars["event_timestamp"]})
+    before = [d for d in days if d < new[0]][-BASELINE_SESSIONS:]
+    config = load_config(root)
+    config.drift_check = DriftCheckConfig(
+        current_days=len(new),
+        reference=ReferenceConfig(kind="baseline", start=before[0], end=before[-1]),
+    )
+    on_step(f"monitoring: drift of {new[0]}..{new[-1]} against the baseline "
+            f"{before[0]}..{before[-1]}, then alerts")  # fmt: skip
+    return monitor(root, now=now, config=config)

@@ -7,6 +7,8 @@ history is computed from.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -134,7 +136,8 @@ def _defined_views(store: FeatureStore) -> set[str]:
     root = Path(store.repo_path)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    contents = _get_repo_contents(root, store.config.project, store.config)
+    with contextlib.redirect_stdout(io.StringIO()):  # Feast prints notes on stdout
+        contents = _get_repo_contents(root, store.config.project, store.config)
     return {v.name for v in contents.feature_views}
 
 

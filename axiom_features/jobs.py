@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from axiom_features.consensus.merge import ConsensusResult
 from axiom_features.feature_store import apply_definitions, open_store
 from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
@@ -100,8 +101,10 @@ def transform(
     views: list[str] | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    profile: str | None = None,
 ) -> TransformResult:
-    """Compute the catalogue's feature views from the lake's bars into offline tables."""
+    """Compute the catalogue's feature views from the lake's bars into offline tables; when
+    ``profile``'s offline store is PostgreSQL, the tables written are loaded there too."""
     params = {"symbols": symbols, "views": views, "workers": workers}
     with _log(root).track("transform", parameters=params) as record:
         record.inputs = ["lake:bars"]
@@ -110,7 +113,16 @@ def transform(
         )
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
+    if profile is not None and profile_offline_is_postgres(root, profile):
+        load_offline(root, profile, views=result.views, symbols=symbols)
     return result
+
+
+def profile_offline_is_postgres(root: Path, profile: str) -> bool:
+    """Whether ``profile`` keeps its offline tables in PostgreSQL."""
+    from axiom_features.offline.postgres_store import is_postgres_offline
+
+    return is_postgres_offline(open_store(root, profile))
 
 
 def apply(root: Path, profile: str = "default") -> list[str]:
@@ -211,4 +223,107 @@ def ingest_fundamentals(root: Path, path: Path, *, source: str = "file"):  # noq
             "rejected": result.rejected,
             "new_rows": result.new_rows,
         }
+    return result
+
+
+def consensus_ingest(
+    root: Path,
+    feeds: dict[str, Callable[[], pd.DataFrame]],
+    *,
+    tolerance: float = 0.01,
+    quality: QualityOptions | None = None,
+) -> ConsensusRun:
+    """Load every provider (a failing one is skipped), merge them, gate the consensus bars."""
+    from axiom_features.consensus import ProviderScores, consensus_bars, load_feeds
+    from axiom_features.quality.store import quality_dir
+
+    frames, failed = load_feeds(feeds)
+    merged = consensus_bars(frames, tolerance=tolerance, failed=failed)
+    imported = ingest_frame(
+        root, merged.bars, source="consensus", origin="<consensus>", quality=quality
+    )
+    repo = RepoPaths(root)
+    path = quality_dir(repo) / "consensus" / f"{imported.run_id}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    merged.disagreements.to_parquet(path, index=False)
+    scores = ProviderScores(repo).update(merged, imported.run_id)
+    return ConsensusRun(merged=merged, imported=imported, scores=scores, disagreements_path=path)
+
+
+@dataclass
+class ConsensusRun:
+    merged: ConsensusResult
+    imported: ImportResult
+    scores: dict[str, float]
+    disagreements_path: Path
+
+
+def check_online_consistency(
+    root: Path,
+    profile: str = "default",
+    *,
+    views: list[str] | None = None,
+    sample: int = 100,
+    seed: int = 0,
+    as_of: datetime | None = None,
+    rel_tol: float = 0.0,
+):  # noqa: ANN201 - axiom_features.online.consistency.ConsistencyReport
+    """Compare online values with the latest offline values of sampled entities."""
+    from axiom_features.online.consistency import check_consistency
+
+    params = {
+        "profile": profile,
+        "views": views,
+        "sample": sample,
+        "seed": seed,
+        "as_of": as_of.isoformat() if as_of else None,
+        "rel_tol": rel_tol,
+    }
+    store = open_store(root, profile)
+    with _log(root).track("consistency", parameters=params) as record:
+        report = check_consistency(
+            store, views=views, sample=sample, seed=seed, as_of=as_of, rel_tol=rel_tol
+        )
+        record.inputs = [f"offline:{v.view}" for v in report.views]
+        record.inputs += [f"online:{v.view}" for v in report.views]
+        record.row_counts = {
+            "entities_checked": sum(v.entities_checked for v in report.views),
+            "values_checked": sum(v.values_checked for v in report.views),
+            "mismatches": len(report.mismatches),
+        }
+    return report
+
+
+def serve_online(
+    root: Path,
+    profile: str = "default",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6566,
+    workers: int = 1,
+) -> None:
+    """Serve ``/get-online-features`` (``feast serve``'s API) until interrupted."""
+    from axiom_features.online.server import serve
+
+    serve(root, profile, host=host, port=port, workers=workers)
+
+
+def load_offline(
+    root: Path,
+    profile: str = "production",
+    *,
+    views: list[str] | None = None,
+    symbols: list[str] | None = None,
+):
+    """Copy the Parquet offline tables into the profile's PostgreSQL offline store, one table
+    per view; a symbol's rows are replaced, so re-running loads nothing twice."""
+    from axiom_features.offline.postgres_store import load_profile_tables
+
+    params = {"profile": profile, "views": views, "symbols": symbols}
+    with _log(root).track("offline load", parameters=params) as record:
+        result = load_profile_tables(open_store(root, profile), RepoPaths(root).offline,
+                                     views=views, symbols=symbols)
+        record.inputs = [f"offline:{v}" for v in result.rows_per_table]
+        record.outputs = [f"postgres:{v}" for v in result.rows_per_table]
+        record.row_counts = dict(result.rows_per_table)
     return result

@@ -68,21 +68,36 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
             ("non-null feature values", f"{result.training_non_null_share:.1%}"),
         ],
     )
+    if result.monitoring is not None:
+        yield from monitoring_report(result.monitoring, focus=result.drift_feature_view)
 
 
-def online_table(online: pd.DataFrame) -> Table:
-    """Online features with one column per symbol, so many features still fit one screen."""
-    by_symbol = online.set_index("symbol")
-    table = Table(title="online features (get_online_features)", title_justify="left")
-    table.add_column("feature")
-    for symbol in by_symbol.index:
-        table.add_column(str(symbol), justify="right")
-    for feature in by_symbol.columns:
-        table.add_row(feature, *[_fmt(v) for v in by_symbol[feature]])
-    return table
+def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableType]:  # noqa: ANN001
+    """Drift share per view, the flagged features of ``focus`` (default: the most drifted
+    view), and the alerts: counts per rule, and every new critical one."""
+    from axiom_features.reporting_monitoring import drift_table
 
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4f}"
-    return str(value)
+    if not result.drift:
+        yield "no drift checked: no day profiles stored yet"
+        return
+    reports = sorted(result.drift, key=lambda r: -r.dataset_drift_share)
+    shares = Table("feature view", "checked", "drifted", "share", title="drift by view",
+                   title_justify="left")  # fmt: skip
+    for r in reports:
+        mark = " [bold red]dataset drift[/]" if r.dataset_drift else ""
+        shares.add_row(r.feature_view, str(len(r.checked)), str(len(r.drifted_features)),
+                       f"{r.dataset_drift_share:.0%}{mark}")  # fmt: skip
+    yield shares
+    chosen = next((r for r in reports if r.feature_view == focus), reports[0])
+    yield drift_table(chosen)
+    delivered = {a.key for a in result.delivered}
+    counts: dict[str, int] = {}
+    for alert in result.alerts:
+        counts[alert.rule] = counts.get(alert.rule, 0) + 1
+    table = Table("severity", "alert", "title", "new", title="alerts: " + ", ".join(
+        f"{n} {rule}" for rule, n in counts.items()) or "alerts: none", title_justify="left")
+    for alert in result.alerts:
+        if alert.severity == "critical":
+            table.add_row(alert.severity, alert.key, alert.title,
+                          "delivered" if alert.key in delivered else "already open")  # fmt: skip
+    yield table

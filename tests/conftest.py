@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +23,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this test session's own (created on ``AXIOM_POSTGRES_URL``'s
-    server, or on a throwaway embedded server), dropped at the end."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
-        with scratch_database(server) as url:
+    server, or on a throwaway embedded server), dropped at the end.
+
+    The embedded server's data lives outside pytest's base temp folder: concurrent pytest
+    sessions prune old base folders, which would pull the data directory from under it.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="axiom-postgres-"))
+    try:
+        with postgres_server(workdir) as server, scratch_database(server) as url:
             yield url
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def copy_feature_repo(dest: Path, project: str | None = None) -> Path:

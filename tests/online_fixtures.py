@@ -89,6 +89,7 @@ def write_yaml(
     engine: str,
     online_type: str = "axiom_features.online.fast_store.AxiomFastRedisOnlineStore",
     key_ttl_seconds: int | None = None,
+    offline_type: str = "file",
 ) -> Path:
     """A ``feature_store.yaml`` variant in ``root``, with its own registry."""
     if redis_url is None:
@@ -104,7 +105,7 @@ def write_yaml(
     path = root / f"{name}.yaml"
     path.write_text(
         f"project: {project}\nprovider: local\nregistry: data/{name}_registry.db\n"
-        f"online_store:\n{online}offline_store:\n  type: file\n"
+        f"online_store:\n{online}offline_store:\n  type: {offline_type}\n"
         f"batch_engine:\n  type: {engine}\nentity_key_serialization_version: 3\n"
     )
     return path

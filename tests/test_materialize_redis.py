@@ -36,7 +36,13 @@ pytestmark = pytest.mark.redis
 PLATFORM_STORE = "axiom_features.online.fast_store.AxiomFastRedisOnlineStore"
 
 
-def _pair(tmp_path: Path, redis_url: str, monkeypatch, key_ttl_seconds: int | None = None):
+def _pair(
+    tmp_path: Path,
+    redis_url: str,
+    monkeypatch,
+    key_ttl_seconds: int | None = None,
+    offline_type: str = "file",
+):
     project = f"m{uuid.uuid4().hex[:10]}"
     root = copy_feature_repo(tmp_path / "repo", project=project)
     monkeypatch.chdir(root)
@@ -65,6 +71,7 @@ def _pair(tmp_path: Path, redis_url: str, monkeypatch, key_ttl_seconds: int | No
             engine=ENGINE_TYPE,
             online_type=PLATFORM_STORE,
             key_ttl_seconds=key_ttl_seconds,
+            offline_type=offline_type,
         ),
     )
     clients = redis.Redis.from_url(stock_url), redis.Redis.from_url(fast_url)
@@ -94,10 +101,17 @@ def _assert_same(project: str, clients, before) -> None:
             assert abs(fast_ttl - stock_ttl) <= 30
 
 
+@pytest.mark.parametrize(
+    "offline_type",
+    ["file", "axiom_features.offline.duckdb_store.AxiomDuckDBOfflineStore"],
+    ids=["parquet_pulled_by_the_engine", "platform_offline_store_pull"],
+)
 def test_fast_engine_writes_the_same_keys_and_bytes_as_stock_feast(
-    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch, offline_type: str
 ) -> None:
-    project, stock, fast, clients = _pair(tmp_path, redis_url, monkeypatch)
+    project, stock, fast, clients = _pair(
+        tmp_path, redis_url, monkeypatch, offline_type=offline_type
+    )
     before = [all_keys(c) for c in clients]
 
     # A window that ends before the latest rows, then one that reaches them, then an older

@@ -46,7 +46,10 @@ def test_a_bar_on_a_holiday_warns():
     bars = clean_bars(1, 60)
     bars.loc[59, "event_timestamp"] = pd.Timestamp("2026-07-03 20:00", tz="UTC")  # observed 4th
 
-    assert _gate(bars, now=pd.Timestamp("2026-07-06", tz="UTC")) == {59: "warn:trading_calendar"}
+    found = _gate(bars, now=pd.Timestamp("2026-07-06", tz="UTC"))
+    assert list(found) == [59]  # a warning: the bar is kept
+    # July 1 and 2 are missing between June 30 and the holiday bar
+    assert found[59] == "warn:trading_calendar;calendar_gap"
 
 
 def test_an_unadjusted_split_warns_on_the_first_bar_after_it():

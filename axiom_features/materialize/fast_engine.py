@@ -5,9 +5,11 @@ Select it in ``feature_store.yaml``::
     batch_engine:
       type: axiom_features.materialize.fast_engine.FastComputeEngine
 
-For a feature view read from local Parquet files it replaces Feast's file-store pull (which
-reads a view's whole history with Dask) by :func:`~axiom_features.materialize.latest.pull_latest`
-(DuckDB, two narrow passes), and on Redis replaces the protobuf-per-value writer by
+It pulls only the latest row per entity: for local Parquet behind Feast's file store (which
+reads a view's whole history with Dask) with :func:`~axiom_features.materialize.latest.pull_latest`
+(DuckDB, two narrow passes); for any other offline store with the store's own
+``pull_latest_from_table_or_query`` (the platform's DuckDB and PostgreSQL stores). On Redis
+it replaces the protobuf-per-value writer by
 :func:`~axiom_features.online.writer.write_rows`, which stores the same bytes. Other online
 stores (SQLite) get the same rows through Feast's own writer. Every view still gets the whylogs
 profile of exactly the rows written, from the same Arrow table. Views it does not cover
@@ -25,6 +27,7 @@ import pyarrow as pa
 from feast import FeatureView, FileSource
 from feast.infra.common.materialization_job import MaterializationJobStatus, MaterializationTask
 from feast.infra.compute_engines.local.job import LocalMaterializationJob
+from feast.infra.offline_stores.dask import DaskOfflineStore
 from feast.infra.online_stores.redis import RedisOnlineStore, _versioned_fv_name
 from feast.infra.registry.base_registry import BaseRegistry
 from feast.utils import _convert_arrow_to_proto
@@ -86,9 +89,9 @@ class FastComputeEngine(ProfilingComputeEngine):
         source = view.batch_source
         return (
             type(view) is FeatureView
-            and isinstance(source, FileSource)
-            and "://" not in source.path
+            and source is not None
             and not source.field_mapping
+            and (self._reads_parquet_itself(source) or not self._offline_pull_is_dask())
             and view.online
             and not getattr(view, "offline", False)
             and task.only_latest
@@ -96,23 +99,56 @@ class FastComputeEngine(ProfilingComputeEngine):
             and bool(view.join_keys)
         )
 
+    def _offline_pull_is_dask(self) -> bool:
+        """Whether the offline store's latest-row pull is Feast's file (Dask) one."""
+        pull = getattr(type(self.offline_store), "pull_latest_from_table_or_query", None)
+        return pull is DaskOfflineStore.pull_latest_from_table_or_query
+
+    def _reads_parquet_itself(self, source) -> bool:  # noqa: ANN001 - a DataSource
+        """Local Parquet behind Feast's file store: read with DuckDB here, not with Dask."""
+        return (
+            isinstance(source, FileSource)
+            and "://" not in source.path
+            and self._offline_pull_is_dask()
+        )
+
     def _source_path(self, source: FileSource) -> Path:
         path = Path(source.path)
         return path if path.is_absolute() else Path(self.repo_config.repo_path or ".") / path
 
     def pull(self, task: MaterializationTask) -> pa.Table:
-        """The latest row per entity in ``[start, end]``: join keys, features, timestamps."""
+        """The latest row per entity in ``[start, end]``: join keys, features, timestamps.
+
+        Local Parquet behind Feast's file store is read here with DuckDB; any other offline
+        store is asked for its own ``pull_latest_from_table_or_query`` (the platform's DuckDB
+        and PostgreSQL stores answer it without reading the whole history).
+        """
         view = task.feature_view
         source = view.batch_source
-        return pull_latest(
-            self._source_path(source),
-            join_keys=view.join_keys,
-            feature_columns=[f.name for f in view.features],
-            timestamp_field=source.timestamp_field,
-            created_timestamp_column=source.created_timestamp_column or None,
-            start=task.start_time,
-            end=task.end_time,
-        ).combine_chunks()
+        features = [f.name for f in view.features]
+        created = source.created_timestamp_column or None
+        if self._reads_parquet_itself(source):
+            table = pull_latest(
+                self._source_path(source),
+                join_keys=view.join_keys,
+                feature_columns=features,
+                timestamp_field=source.timestamp_field,
+                created_timestamp_column=created,
+                start=task.start_time,
+                end=task.end_time,
+            )
+        else:
+            table = self.offline_store.pull_latest_from_table_or_query(
+                config=self.repo_config,
+                data_source=source,
+                join_key_columns=view.join_keys,
+                feature_name_columns=features,
+                timestamp_field=source.timestamp_field,
+                created_timestamp_column=created,
+                start_date=task.start_time,
+                end_date=task.end_time,
+            ).to_arrow()
+        return table.combine_chunks()
 
     def write_online(self, view: FeatureView, table: pa.Table) -> int:
         """Write ``table`` online; Redis in bulk, any other store through Feast's writer."""

@@ -223,7 +223,7 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
         missing = {k for r in requests for k in r.entity_keys} - set(entity_df.columns)
         if missing:
             raise ValueError(f"entity_df lacks join key column(s): {', '.join(sorted(missing))}")
-        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True)
+        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True).dt.floor("us")
 
         def compute() -> JoinedFrame:
             with duckdb_connection(config) as con:

@@ -274,7 +274,7 @@ class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
         missing = {k for r in requests for k in r.entity_keys} - set(entity_df.columns)
         if missing:
             raise ValueError(f"entity_df lacks join key column(s): {', '.join(sorted(missing))}")
-        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True)
+        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True).dt.floor("us")
 
         def compute() -> JoinedFrame:
             return point_in_time_frame(
@@ -329,3 +329,38 @@ class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
             conn.commit()
         if progress:
             progress(table.num_rows)
+
+
+def is_postgres_offline(store) -> bool:  # noqa: ANN001 - feast.FeatureStore
+    """Whether ``store``'s offline store is PostgreSQL (this plugin or stock Feast's)."""
+    return isinstance(store.config.offline_store, PostgreSQLOfflineStoreConfig)
+
+
+def load_profile_tables(
+    store,  # noqa: ANN001 - feast.FeatureStore
+    offline_root,  # noqa: ANN001 - pathlib.Path
+    *,
+    views: list[str] | None = None,
+    symbols: list[str] | None = None,
+) -> tables.LoadResult:
+    """Load ``offline_root/<view>/*.parquet`` into ``store``'s PostgreSQL offline store
+    (``views`` default: every folder there)."""
+    if not is_postgres_offline(store):
+        raise ValueError(
+            f"the offline store of {store.config.project!r} is "
+            f"{type(store.config.offline_store).__name__}, not PostgreSQL"
+        )
+    if views is None:
+        views = (
+            sorted(p.name for p in offline_root.iterdir() if p.is_dir())
+            if (offline_root.is_dir())
+            else []
+        )
+    with _connect_store(store.config.offline_store) as conn:
+        return tables.load_offline_views(conn, offline_root, views, symbols)
+
+
+def _connect_store(offline_config: PostgreSQLOfflineStoreConfig) -> psycopg.Connection:
+    conn = _get_conn(offline_config)
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn

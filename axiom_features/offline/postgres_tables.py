@@ -124,16 +124,45 @@ def copy_rows(conn: psycopg.Connection, table: str, rows: pa.Table) -> int:
     return rows.num_rows
 
 
-def replace_key_rows(conn: psycopg.Connection, table: str, key: str, rows: pa.Table) -> int:
-    """Replace every row of ``table`` whose ``key`` appears in ``rows`` by ``rows`` (one
-    transaction); returns the rows written."""
-    values = pc.unique(rows.column(key)).to_pylist()
+def replace_key_rows(
+    conn: psycopg.Connection, table: str, key: str, parts: Sequence[pa.Table]
+) -> int:
+    """Replace every row of ``table`` whose ``key`` appears in ``parts`` by the rows of
+    ``parts`` (one transaction); returns the rows written."""
+    values = sorted({v for part in parts for v in pc.unique(part.column(key)).to_pylist()})
+    written = 0
     with conn.transaction():
         conn.execute(
             sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(_name(table), sql.Identifier(key)),
             [values],
         )
-        return copy_rows(conn, table, rows)
+        for part in parts:
+            written += copy_rows(conn, table, part)
+    return written
+
+
+def files_sharing_keys(files: Sequence[Path], key: str) -> list[list[Path]]:
+    """``files`` grouped so that files holding a common ``key`` value share a group (a symbol's
+    file and its correction file load together)."""
+    owner: dict[object, int] = {}
+    parent = list(range(len(files)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, path in enumerate(files):
+        for value in pc.unique(pq.read_table(path, columns=[key]).column(key)).to_pylist():
+            if value in owner:
+                parent[root(i)] = root(owner[value])
+            else:
+                owner[value] = i
+    groups: dict[int, list[Path]] = {}
+    for i, path in enumerate(files):
+        groups.setdefault(root(i), []).append(path)
+    return list(groups.values())
 
 
 @dataclass
@@ -153,25 +182,26 @@ def load_parquet_files(
     timestamp_field: str = "event_timestamp",
     created_timestamp_column: str | None = "created_timestamp",
 ) -> tuple[int, int]:
-    """Load Parquet files into ``table`` (created if missing), replacing the rows of each
-    file's keys; returns (rows, files)."""
+    """Load Parquet files into ``table`` (created if missing): the rows of each key value are
+    replaced by those in the files, in one transaction per group of files sharing keys;
+    returns (rows, files)."""
     rows = files_done = 0
     created = False
-    for path in files:
-        data = pq.read_table(path)
+    for group in files_sharing_keys(list(files), key):
+        parts = [pq.read_table(path) for path in group]
         if not created:
             ensure_table(
                 conn,
                 table,
-                data.schema,
+                parts[0].schema,
                 key=key,
                 timestamp_field=timestamp_field,
                 created_timestamp_column=created_timestamp_column,
             )
             conn.commit()
             created = True
-        rows += replace_key_rows(conn, table, key, data)
-        files_done += 1
+        rows += replace_key_rows(conn, table, key, parts)
+        files_done += len(group)
     if created:
         conn.execute(sql.SQL("ANALYZE {}").format(_name(table)))
         conn.commit()
@@ -198,6 +228,16 @@ def load_offline_views(
         per_table[view], done = load_parquet_files(conn, view, paths)
         files += done
     return LoadResult(rows_per_table=per_table, files=files)
+
+
+def _data_files(folder: Path) -> list[str]:
+    from axiom_features.offline.point_in_time import parquet_files
+
+    return parquet_files(folder)
+
+
+def _file_keys(path: Path, key: str) -> set:
+    return set(pc.unique(pq.read_table(path, columns=[key]).column(key)).to_pylist())
 
 
 def table_columns(conn: psycopg.Connection, table: str) -> dict[str, str]:

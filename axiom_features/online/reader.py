@@ -336,7 +336,7 @@ def hmget_many(
     pool = client.connection_pool
     conn = pool.get_connection()
     try:
-        conn.send_packed_command(payload, check_health=False)
+        conn.send_packed_command([payload], check_health=False)
         replies = [conn.read_response() for _ in keys]
     except BaseException:
         conn.disconnect()

@@ -74,16 +74,24 @@ def _definitions(offline: str) -> list:
     return [symbol, *views, service]
 
 
-def _config(name: str, project: str, root: Path, offline: dict, redis_url: str | None,
-            postgres_url: str | None) -> dict:
+def _config(
+    name: str,
+    project: str,
+    root: Path,
+    offline: dict,
+    redis_url: str | None,
+    postgres_url: str | None,
+) -> dict:
     online = (
         {"type": "sqlite", "path": str(root / "data" / "online.db")}
         if name.endswith("sqlite")
         else {"type": REDIS_STORE, "url": redis_url}
     )
     registry = (
-        {"registry_type": "sql", "path": postgres_url.replace("postgresql://",
-                                                               "postgresql+psycopg://", 1)}
+        {
+            "registry_type": "sql",
+            "path": postgres_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        }
         if name.startswith("postgres")
         else str(root / "data" / "registry.db")
     )
@@ -104,8 +112,9 @@ def _store(root: Path, file_name: str, config: dict) -> FeatureStore:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     name = request.param
     redis_url = request.getfixturevalue("redis_url") if "redis" in name else None
     postgres_url = request.getfixturevalue("postgres_url") if "postgres" in name else None
@@ -117,19 +126,24 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         with psycopg.connect(connection_url(postgres_url)) as conn:
             load_offline_views(conn, root / "data" / "offline", [v.name for v in data.VIEWS])
         settings = settings_from_url(postgres_url)
-        offline, stock = {"type": POSTGRES_STORE, "url": postgres_url}, {
-            "type": "postgres", **settings
-        }
+        offline, stock = (
+            {"type": POSTGRES_STORE, "url": postgres_url},
+            {"type": "postgres", **settings},
+        )
     else:
         offline, stock = {"type": DUCKDB_STORE}, {"type": "file"}
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        store = _store(root, "feature_store.yaml",
-                       _config(name, project, root, offline, redis_url, postgres_url))
+        store = _store(
+            root,
+            "feature_store.yaml",
+            _config(name, project, root, offline, redis_url, postgres_url),
+        )
         store.apply(_definitions("postgres" if postgres_url else "file"))
-        twin = _store(root, "stock.yaml",
-                      _config(name, project, root, stock, redis_url, postgres_url))
+        twin = _store(
+            root, "stock.yaml", _config(name, project, root, stock, redis_url, postgres_url)
+        )
         yield Backend(name=name, root=root, store=store, stock=twin, tables=tables)
     finally:
         os.chdir(cwd)

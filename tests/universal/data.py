@@ -110,12 +110,15 @@ def reference(
     *,
     full_feature_names: bool = False,
     known_by_entity_time: bool = False,
+    with_ties: bool = False,
 ) -> pd.DataFrame:
     """The point-in-time answer by brute force: for each entity row and view, among the
     rows of its symbol with event time ≤ entity time (and ≥ entity time − TTL; with
     ``known_by_entity_time`` also created ≤ entity time) the one with the latest event time,
-    then the latest created time."""
+    then the latest created time. ``with_ties`` adds a column ``tie`` marking entity rows
+    answered by an event time that several rows share."""
     out = entity.copy()
+    ties = np.zeros(len(entity), dtype=bool)
     times = pd.to_datetime(entity["event_timestamp"], utc=True).dt.floor("us")
     for view in views:
         rows = tables[view.name]
@@ -128,15 +131,19 @@ def reference(
                 cand = cand[cand["created_timestamp"] <= time]
             if len(cand):
                 best = cand.sort_values(["event_timestamp", "created_timestamp"]).iloc[-1]
+                ties[i] |= int((cand["event_timestamp"] == best["event_timestamp"]).sum()) > 1
                 for f in view.features:
                     values[f][i] = best[f]
         for f in view.features:
             out[f"{view.name}__{f}" if full_feature_names else f] = values[f]
+    if with_ties:
+        out["tie"] = ties
     return out
 
 
-def latest(tables: dict[str, pd.DataFrame], view: ViewSpec, start: datetime,
-           end: datetime) -> pd.DataFrame:
+def latest(
+    tables: dict[str, pd.DataFrame], view: ViewSpec, start: datetime, end: datetime
+) -> pd.DataFrame:
     """The latest row per symbol with event time in [start, end] (ties: latest created)."""
     rows = tables[view.name]
     rows = rows[(rows["event_timestamp"] >= start) & (rows["event_timestamp"] <= end)]

@@ -54,7 +54,11 @@ def test_the_cases_are_present_in_the_data(backend: Backend) -> None:
 
 
 def test_rows_come_back_in_entity_order_with_their_own_columns(backend: Backend) -> None:
-    entity = data.entity_frame(seed=8, tables=backend.tables).sample(frac=1, random_state=3).reset_index(drop=True)
+    entity = (
+        data.entity_frame(seed=8, tables=backend.tables)
+        .sample(frac=1, random_state=3)
+        .reset_index(drop=True)
+    )
     entity["label"] = np.arange(len(entity)) % 3
     got = backend.store.get_historical_features(entity_df=entity, features=FEATURES).to_df()
     assert got["row_id"].tolist() == entity["row_id"].tolist()
@@ -75,13 +79,11 @@ def test_arrow_and_pandas_agree_and_unmatched_rows_are_null(backend: Backend) ->
     job = backend.store.get_historical_features(entity_df=entity, features=FEATURES)
     table, frame = job.to_arrow(), job.to_df()
     assert isinstance(table, pa.Table) and table.num_rows == len(frame)
-    want = data.reference(backend.tables, entity)
-    unmatched = want["bid"].isna() & ~want["bid"].isna().where(False, False)
     arrow_bid = table.column("bid").to_numpy(zero_copy_only=False)
     np.testing.assert_array_equal(arrow_bid, frame["bid"].to_numpy())
     missing = (entity["symbol"] == data.MISSING_SYMBOL).to_numpy()
+    assert missing.sum() > 0
     assert table.column("bid").is_null().to_numpy(zero_copy_only=False)[missing].all()
-    assert unmatched[missing].all()
 
 
 def test_only_rows_known_at_entity_time_when_asked(backend: Backend) -> None:
@@ -96,13 +98,30 @@ def test_only_rows_known_at_entity_time_when_asked(backend: Backend) -> None:
 
 
 def test_the_plugin_equals_stock_feast_on_the_same_request(backend: Backend) -> None:
-    # stock Feast's file store fails on entity rows with no data at all, so none here
+    # Stock Feast's file store fails on entity rows whose symbol has no data at all, drops
+    # entity rows for which a view has no row at or before the entity time (within its TTL),
+    # and breaks ties on event time arbitrarily (its sort is not stable). The plugin keeps
+    # every entity row (nulls where nothing matched) and picks the latest created row. Values
+    # agree wherever both answer and no tie decides.
     entity = data.entity_frame(seed=13, tables=backend.tables, rows=150, with_missing=False)
     ours = backend.store.get_historical_features(entity_df=entity, features=FEATURES).to_df()
     stock = backend.stock.get_historical_features(entity_df=entity, features=FEATURES).to_df()
     assert set(ours.columns) == set(stock.columns)
-    assert len(ours) == len(stock) == len(entity)
-    _assert_same_values(ours, stock[ours.columns], ["bid", "ask", "score"])
-    ours_ts = ours.sort_values("row_id")["event_timestamp"].reset_index(drop=True)
-    stock_ts = stock.sort_values("row_id")["event_timestamp"].reset_index(drop=True)
-    pd.testing.assert_series_equal(ours_ts, stock_ts, check_dtype=False)
+    assert len(ours) == len(entity)
+    if backend.name.startswith("parquet"):
+        dropped = ~ours["row_id"].isin(stock["row_id"])
+        assert (ours.loc[dropped, "bid"].isna() | ours.loc[dropped, "score"].isna()).all()
+    else:
+        assert len(stock) == len(entity)
+    tie = data.reference(backend.tables, entity, with_ties=True).set_index("row_id")["tie"]
+    compared = stock[~tie.loc[stock["row_id"]].to_numpy()]
+    assert len(compared) >= len(entity) // 3
+    _assert_same_values(
+        ours[ours["row_id"].isin(compared["row_id"])],
+        compared[ours.columns],
+        ["bid", "ask", "score"],
+    )
+    # stock PostgreSQL keeps entity times to the microsecond, the others as given
+    ours_ts = ours.set_index("row_id").loc[stock["row_id"], "event_timestamp"].dt.floor("us")
+    stock_ts = pd.to_datetime(stock["event_timestamp"], utc=True).dt.floor("us")
+    assert (ours_ts.to_numpy() == stock_ts.to_numpy()).all()
