@@ -20,6 +20,8 @@ class GateContext:
     allowed_symbols: Collection[str] | None = None
     """When set, a symbol outside it fails ``allowed_symbol``."""
     future_tolerance: pd.Timedelta = pd.Timedelta(minutes=5)
+    engine: str = "auto"
+    """Where checks run: ``gx``, ``duckdb`` (same verdicts) or ``auto`` (by batch size)."""
     findings: list[pd.DataFrame] = field(default_factory=list)
     """Per-row details (value, threshold) that detector rules left for the report."""
 

@@ -76,7 +76,7 @@ def validate_bars(
     rows are rejected too, and ``not_null:open`` is not added for the value that was text.
     """
     ctx = context or GateContext()
-    _check_batch_rules([r for r in rules if not r.per_row], bars, where)
+    _check_batch_rules([r for r in rules if not r.per_row], bars, where, ctx.engine)
     frame = bars[BAR_SCHEMA.names].reset_index(drop=True)
     prior = _prior(prior_failures, len(frame))
     row_rules = [r for r in rules if r.per_row]
@@ -129,9 +129,11 @@ def _runnable(check: Check, frame: pd.DataFrame) -> bool:
     return check.expectation == "ExpectColumnToExist" or all(c in frame for c in check.columns)
 
 
-def _check_batch_rules(rules: Sequence[Rule], bars: pd.DataFrame, where: str) -> None:
+def _check_batch_rules(
+    rules: Sequence[Rule], bars: pd.DataFrame, where: str, engine: str
+) -> None:
     checks = [c for r in rules for c in r.checks if _runnable(c, bars)]
-    outcomes = run_checks(bars, checks)
+    outcomes = run_checks(bars, checks, engine)
     reasons, first = [], None
     for rule in rules:
         failed = [
@@ -177,7 +179,7 @@ def _flag_rows(
         missing = [c for check in rule.checks for c in check.columns if c not in checked]
         if missing:
             raise BatchBlocked(f"rule {rule.name} needs column(s) {', '.join(missing)}")
-    outcomes = run_checks(checked, [c for r in rules for c in r.checks])
+    outcomes = run_checks(checked, [c for r in rules for c in r.checks], ctx.engine)
     flagged: dict[str, np.ndarray] = {}
     for rule in rules:
         parts = []

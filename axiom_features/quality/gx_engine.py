@@ -66,11 +66,22 @@ def _suite(checks: Sequence[Check]) -> Any:
     return suite
 
 
-def run_checks(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, CheckOutcome]:
+SQL_ENGINE_ROWS = 250_000
+"""From this many rows, ``engine="auto"`` runs the checks in DuckDB (:mod:`sql_engine`)."""
+
+
+def run_checks(
+    frame: pd.DataFrame, checks: Sequence[Check], engine: str = "auto"
+) -> dict[str, CheckOutcome]:
     """Validate ``frame`` against ``checks``; returns each check's outcome by its key.
 
-    Row positions refer to ``frame``'s order (its index is not used).
+    Row positions refer to ``frame``'s order (its index is not used). ``engine`` is ``gx``,
+    ``duckdb`` (same verdicts, one column-store scan) or ``auto`` (DuckDB for large frames).
     """
+    if engine == "duckdb" or (engine == "auto" and len(frame) >= SQL_ENGINE_ROWS):
+        from axiom_features.quality.sql_engine import run_checks_sql
+
+        return run_checks_sql(frame, checks)
     unique = list({c.key: c for c in checks}.values())
     if not unique:
         return {}
