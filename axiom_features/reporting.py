@@ -101,3 +101,21 @@ def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableTy
             table.add_row(alert.severity, alert.key, alert.title,
                           "delivered" if alert.key in delivered else "already open")  # fmt: skip
     yield table
+
+
+def online_table(online: pd.DataFrame) -> Table:
+    """Online features with one column per symbol, so many features still fit one screen."""
+    by_symbol = online.set_index("symbol")
+    table = Table(title="online features (get_online_features)", title_justify="left")
+    table.add_column("feature")
+    for symbol in by_symbol.index:
+        table.add_column(str(symbol), justify="right")
+    for feature in by_symbol.columns:
+        table.add_row(feature, *[_fmt(v) for v in by_symbol[feature]])
+    return table
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4f}"
+    return str(value)

@@ -42,6 +42,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from transforms.estimators import compute_estimators, estimator_view
 from transforms.family import SymbolInputs
 from transforms.rolling import (
     FloatArray,
@@ -55,7 +56,7 @@ from transforms.rolling import (
     safe_divide,
     simple_returns,
 )
-from transforms.specs import FeatureSpec, ViewSpec
+from transforms.specs import ViewSpec
 
 NAME = "microstructure"
 VERSION = f"{NAME}-1"
@@ -237,26 +238,11 @@ _FEATURES: tuple[tuple[str, str, tuple[str, ...], dict[str, int | float], int, s
 
 def microstructure_view() -> ViewSpec:
     """The ``microstructure`` view."""
-    features = tuple(
-        FeatureSpec(
-            name=name,
-            view=NAME,
-            function=function,
-            inputs=inputs,
-            parameters=dict(parameters),
-            output="value",
-            dtype="float64",
-            version=VERSION,
-            description=description,
-            warmup=warmup,
-            transform=NAME,
-        )
-        for name, function, inputs, parameters, warmup, description in _FEATURES
-    )
-    return ViewSpec(
-        name=NAME,
-        description=f"Liquidity, spread, range-volatility and flow estimators: {len(features)}",
-        features=features,
+    return estimator_view(
+        NAME,
+        "Liquidity, spread, range-volatility and flow estimators",
+        _FEATURES,
+        version=VERSION,
         ttl=VIEW_TTL,
     )
 
@@ -273,12 +259,7 @@ class MicrostructureFamily:
 
     def compute(self, views: Sequence[ViewSpec], inputs: SymbolInputs) -> pd.DataFrame:
         bars = Bars(inputs.bars)
-        columns = {
-            f.name: ESTIMATORS[f.function](bars, **f.parameters)
-            for view in views
-            for f in view.features
-        }
-        return pd.DataFrame(columns, index=inputs.bars.index, dtype=np.float64)
+        return compute_estimators(views, ESTIMATORS, bars, inputs.bars.index)
 
 
 MICROSTRUCTURE = MicrostructureFamily()

@@ -37,6 +37,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from transforms.estimators import compute_estimators, estimator_view
 from transforms.family import SymbolInputs
 from transforms.risk import (
     MARKET_MEMO,
@@ -56,7 +57,7 @@ from transforms.rolling import (
     safe_divide,
     simple_returns,
 )
-from transforms.specs import FeatureSpec, ViewSpec
+from transforms.specs import ViewSpec
 
 NAME = "regime"
 VERSION = f"{NAME}-1"
@@ -263,26 +264,11 @@ _FEATURES: tuple[tuple[str, str, tuple[str, ...], dict[str, int | float], int, s
 
 def regime_view() -> ViewSpec:
     """The ``regime`` view."""
-    features = tuple(
-        FeatureSpec(
-            name=name,
-            view=NAME,
-            function=function,
-            inputs=inputs,
-            parameters=dict(parameters),
-            output="value",
-            dtype="float64",
-            version=VERSION,
-            description=description,
-            warmup=warmup,
-            transform=NAME,
-        )
-        for name, function, inputs, parameters, warmup, description in _FEATURES
-    )
-    return ViewSpec(
-        name=NAME,
-        description=f"Volatility, trend and correlation regimes: {len(features)} features",
-        features=features,
+    return estimator_view(
+        NAME,
+        "Volatility, trend and correlation regime features",
+        _FEATURES,
+        version=VERSION,
         ttl=VIEW_TTL,
     )
 
@@ -299,12 +285,7 @@ class RegimeFamily:
 
     def compute(self, views: Sequence[ViewSpec], inputs: SymbolInputs) -> pd.DataFrame:
         ctx = RegimeInputs(inputs)
-        columns = {
-            f.name: ESTIMATORS[f.function](ctx, **f.parameters)
-            for view in views
-            for f in view.features
-        }
-        return pd.DataFrame(columns, index=inputs.bars.index, dtype=np.float64)
+        return compute_estimators(views, ESTIMATORS, ctx, inputs.bars.index)
 
 
 REGIME = RegimeFamily()

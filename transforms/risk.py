@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.estimators import compute_estimators, estimator_view
 from transforms.family import SymbolInputs
 from transforms.rolling import (
     FloatArray,
@@ -54,7 +55,7 @@ from transforms.rolling import (
     simple_returns,
     skew_from_moments,
 )
-from transforms.specs import FeatureSpec, ViewSpec
+from transforms.specs import ViewSpec
 
 NAME = "risk"
 VERSION = f"{NAME}-1"
@@ -295,27 +296,13 @@ _FEATURES: tuple[tuple[str, str, tuple[str, ...], dict[str, int | float], int, s
 def risk_view(benchmark: str | None = None) -> ViewSpec:
     """The ``risk`` view; a configured benchmark shows in the beta inputs (``market:SYM``)."""
     market = "market" if benchmark is None else f"market:{benchmark}"
-    features = tuple(
-        FeatureSpec(
-            name=name,
-            view=NAME,
-            function=function,
-            inputs=tuple(market if i == "market" else i for i in inputs),
-            parameters=dict(parameters),
-            output="value",
-            dtype="float64",
-            version=VERSION,
-            description=description,
-            warmup=warmup,
-            transform=NAME,
-        )
-        for name, function, inputs, parameters, warmup, description in _FEATURES
-    )
-    return ViewSpec(
-        name=NAME,
-        description=f"Beta, volatility, drawdown and tail-risk estimators: {len(features)}",
-        features=features,
+    return estimator_view(
+        NAME,
+        "Beta, volatility, drawdown and tail-risk estimators",
+        _FEATURES,
+        version=VERSION,
         ttl=VIEW_TTL,
+        rename_input=lambda column: market if column == "market" else column,
     )
 
 
@@ -337,12 +324,7 @@ class RiskFamily:
 
     def compute(self, views: Sequence[ViewSpec], inputs: SymbolInputs) -> pd.DataFrame:
         ctx = RiskInputs(inputs, self.benchmark)
-        columns = {
-            f.name: ESTIMATORS[f.function](ctx, **f.parameters)
-            for view in views
-            for f in view.features
-        }
-        return pd.DataFrame(columns, index=inputs.bars.index, dtype=np.float64)
+        return compute_estimators(views, ESTIMATORS, ctx, inputs.bars.index)
 
 
 RISK = RiskFamily()

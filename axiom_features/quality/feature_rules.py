@@ -60,9 +60,17 @@ def feature_bounds(function: str) -> Bounds | None:
     return FUNCTION_RANGES.get(function)
 
 
+ROUNDING = 1e-9
+"""Slack on a bound for floating-point rounding (a StochRSI of -4e-14 is 0)."""
+
+
 def range_rule(name: str, bounds: Bounds, severity: Severity = Severity.BLOCK) -> Rule:
     low, high = bounds
-    kwargs = {"column": name, "min_value": low, "max_value": high}
+    kwargs = {
+        "column": name,
+        "min_value": None if low is None else low - ROUNDING * max(1.0, abs(low)),
+        "max_value": None if high is None else high + ROUNDING * max(1.0, abs(high)),
+    }
     text = f"{name} in [{'-inf' if low is None else low}, {'inf' if high is None else high}]"
     return Rule(f"range:{name}", severity, (Check("ExpectColumnValuesToBeBetween", kwargs),), text)
 
