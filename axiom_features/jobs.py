@@ -192,14 +192,12 @@ def release_quarantine(
     return result
 
 
-def ingest_news(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
-    """Import a headline CSV into the news lake; rejected rows are quarantined with reasons."""
-    from axiom_features.news import import_news_csv
-
-    with _log(root).track("ingest-news", parameters={"source": source}) as record:
+def _track_table_import(root: Path, command: str, lake: str, path: Path, source: str, run):  # noqa: ANN001, ANN202
+    """Run ``run(record)`` under a run record that keeps its counts (in, accepted, rejected)."""
+    with _log(root).track(command, parameters={"source": source}) as record:
         record.inputs = [str(path)]
-        result = import_news_csv(path, RepoPaths(root), source=source, run_id=record.run_id)
-        record.outputs = ["lake:news"]
+        result = run(record)
+        record.outputs = [f"lake:{lake}"]
         record.row_counts = {
             "rows_in": result.rows_in,
             "accepted": result.accepted,
@@ -207,23 +205,34 @@ def ingest_news(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN20
             "new_rows": result.new_rows,
         }
     return result
+
+
+def ingest_news(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
+    """Import a headline CSV into the news lake; rejected rows are quarantined with reasons."""
+    from axiom_features.news import import_news_csv
+
+    return _track_table_import(
+        root,
+        "ingest-news",
+        "news",
+        path,
+        source,
+        lambda record: import_news_csv(path, RepoPaths(root), source=source, run_id=record.run_id),
+    )
 
 
 def ingest_fundamentals(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
     """Import a fundamentals CSV into the fundamentals lake (keyed by filing time)."""
     from axiom_features.fundamentals import import_fundamentals_csv
 
-    with _log(root).track("ingest-fundamentals", parameters={"source": source}) as record:
-        record.inputs = [str(path)]
-        result = import_fundamentals_csv(path, RepoPaths(root), source=source)
-        record.outputs = ["lake:fundamentals"]
-        record.row_counts = {
-            "rows_in": result.rows_in,
-            "accepted": result.accepted,
-            "rejected": result.rejected,
-            "new_rows": result.new_rows,
-        }
-    return result
+    return _track_table_import(
+        root,
+        "ingest-fundamentals",
+        "fundamentals",
+        path,
+        source,
+        lambda record: import_fundamentals_csv(path, RepoPaths(root), source=source),
+    )
 
 
 def consensus_ingest(
@@ -321,8 +330,9 @@ def load_offline(
 
     params = {"profile": profile, "views": views, "symbols": symbols}
     with _log(root).track("offline load", parameters=params) as record:
-        result = load_profile_tables(open_store(root, profile), RepoPaths(root).offline,
-                                     views=views, symbols=symbols)
+        result = load_profile_tables(
+            open_store(root, profile), RepoPaths(root).offline, views=views, symbols=symbols
+        )
         record.inputs = [f"offline:{v}" for v in result.rows_per_table]
         record.outputs = [f"postgres:{v}" for v in result.rows_per_table]
         record.row_counts = dict(result.rows_per_table)
