@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench bench-table clean
 
-BENCHMARKS := transforms profiling retrieval materialize online
+BENCHMARKS := transforms profiling retrieval materialize online quality
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -15,14 +15,14 @@ from axiom_features.fundamentals import FundamentalsLake, generate_fundamentals,
 from axiom_features.ingest import ImportResult
 from axiom_features.materialize.run_context import MaterializedView
 from axiom_features.monitor import MonitorResult, monitor
-from monitoring.config import load_config
-from monitoring.drift_check import DriftCheckConfig, ReferenceConfig
-from monitoring.profile_store import ProfileStore
-from monitoring.rollups import stored_days
 from axiom_features.news import NewsLake, generate_news
 from axiom_features.paths import RepoPaths
 from axiom_features.synthetic import generate_bars
 from axiom_features.transform_job import TransformResult
+from monitoring.config import load_config
+from monitoring.drift_check import DriftCheckConfig, ReferenceConfig
+from monitoring.profile_store import ProfileStore
+from monitoring.rollups import stored_days
 
 ONLINE_FEATURES = (
     "fundamentals_valuation:f_pe",

@@ -64,7 +64,11 @@ def record_freshness(root: Path, view: str, newest: datetime, observed_at: datet
     """Append one ``(view, observed_at, newest event time)`` reading to the freshness log."""
     path = freshness_log(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = {"feature_view": view, "observed_at": observed_at.isoformat(), "newest": newest.isoformat()}
+    line = {
+        "feature_view": view,
+        "observed_at": observed_at.isoformat(),
+        "newest": newest.isoformat(),
+    }
     with path.open("a") as f:
         f.write(json.dumps(line) + "\n")
 
@@ -76,7 +80,10 @@ def read_freshness(root: Path) -> dict[str, list[tuple[datetime, datetime]]]:
         for line in path.read_text().splitlines():
             item = json.loads(line)
             readings.setdefault(item["feature_view"], []).append(
-                (datetime.fromisoformat(item["observed_at"]), datetime.fromisoformat(item["newest"]))
+                (
+                    datetime.fromisoformat(item["observed_at"]),
+                    datetime.fromisoformat(item["newest"]),
+                )
             )
     return readings
 
@@ -126,7 +133,9 @@ def registry_checks(store: FeatureStore, registered: dict[str, FeatureView]) -> 
             checks.append(Check("registry", name, "critical", "applied but never materialized"))
         elif name in defined:
             last = max(end for _, end in view.materialization_intervals)
-            checks.append(Check("registry", name, "ok", f"materialized up to {last:%Y-%m-%d %H:%M}"))
+            checks.append(
+                Check("registry", name, "ok", f"materialized up to {last:%Y-%m-%d %H:%M}")
+            )
     return checks
 
 
@@ -211,7 +220,14 @@ def run_checks(root: Path, now: datetime) -> list[Check]:
         if record.status == "failed":
             checks.append(Check("runs", command, "warn", f"{record.run_id} failed: {record.error}"))
         elif record.status == "running" and now - started > STALE_RUNNING:
-            checks.append(Check("runs", command, "warn", f"{record.run_id} running since {started:%Y-%m-%d %H:%M}"))
+            checks.append(
+                Check(
+                    "runs",
+                    command,
+                    "warn",
+                    f"{record.run_id} running since {started:%Y-%m-%d %H:%M}",
+                )
+            )
         else:
             checks.append(Check("runs", command, "ok", f"{record.run_id} {record.status}"))
     return checks

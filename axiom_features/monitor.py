@@ -39,7 +39,9 @@ def alert_manager(root: Path, config: MonitoringConfig) -> AlertManager:
 
 def profiled_views(root: Path) -> list[str]:
     """Views with stored day profiles."""
-    return sorted({r.feature_view for r in ProfileStore(RepoPaths(root).profiles).list(kind="offline_daily")})
+    return sorted(
+        {r.feature_view for r in ProfileStore(RepoPaths(root).profiles).list(kind="offline_daily")}
+    )
 
 
 def check_drift(

@@ -2,17 +2,24 @@
 
 Only days that are new, whose row count changed, or whose view version changed since the
 last stored profile are profiled, so a daily run profiles one day per view; a first run (or
-``full=True``) profiles the whole history once.
+``full=True``) profiles the whole history once. Rows are read a few weeks at a time, so
+memory stays a fraction of the table's.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from axiom_features.paths import RepoPaths
 from monitoring.daily_profiles import day_keys, profile_days
 from monitoring.profile_store import ProfileStore
+
+CHUNK_DAYS = 60
+"""Calendar days of rows read and profiled at once."""
 
 
 def profile_offline_days(
@@ -29,28 +36,46 @@ def profile_offline_days(
         folder = repo.offline_view(view)
         if not folder.is_dir():
             continue
-        frame = ds.dataset(folder, format="parquet").to_table().to_pandas()
-        if frame.empty:
-            done[view] = 0
-            continue
-        keys = day_keys(frame["event_timestamp"])
-        rows = pd.Series(keys).value_counts()
+        dataset = ds.dataset(folder, format="parquet")
+        stamps = dataset.to_table(columns=["event_timestamp"]).column(0).to_pandas()
+        rows = pd.Series(day_keys(stamps)).value_counts()
         stored = {} if full else store.day_index(view)
-        todo = {
+        todo = sorted(
             day
             for day, n in rows.items()
             if day not in stored
             or stored[day][1] != n
             or stored[day][0].feature_view_version != version
-        }
-        if todo:
-            subset = frame[pd.Series(keys).isin(todo).to_numpy()].drop(columns=["symbol"])
+        )
+        sketches = {}
+        for first, last in _chunks(todo):
+            moment = dataset.schema.field("event_timestamp").type
+            start = pd.Timestamp(first, tz="UTC")
+            end = pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1)
+            table = dataset.to_table(
+                filter=(pc.field("event_timestamp") >= pc.scalar(start).cast(moment))
+                & (pc.field("event_timestamp") < pc.scalar(end).cast(moment))
+            )
+            frame = table.drop_columns(["symbol", "created_timestamp"]).to_pandas()
+            wanted = set(todo)
+            sketches.update({d: s for d, s in profile_days(frame).items() if d in wanted})
+        if sketches:
             store.save_days(
-                profile_days(subset.drop(columns=["created_timestamp"])),
-                run_id=run_id,
-                feature_view=view,
-                feature_view_version=version,
+                sketches, run_id=run_id, feature_view=view, feature_view_version=version
             )
             store.prune_days(view)
-        done[view] = len(todo)
+        done[view] = len(sketches)
     return done
+
+
+def _chunks(days: list[str]) -> list[tuple[str, str]]:
+    """``(first, last)`` spans of at most ``CHUNK_DAYS`` calendar days covering ``days``."""
+    spans: list[tuple[str, str]] = []
+    for day in days:
+        if spans and date.fromisoformat(day) - date.fromisoformat(spans[-1][0]) < timedelta(
+            days=CHUNK_DAYS
+        ):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans

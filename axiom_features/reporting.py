@@ -94,8 +94,14 @@ def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableTy
     counts: dict[str, int] = {}
     for alert in result.alerts:
         counts[alert.rule] = counts.get(alert.rule, 0) + 1
-    table = Table("severity", "alert", "title", "new", title="alerts: " + ", ".join(
-        f"{n} {rule}" for rule, n in counts.items()) or "alerts: none", title_justify="left")
+    table = Table(
+        "severity",
+        "alert",
+        "title",
+        "new",
+        title="alerts: " + (", ".join(f"{n} {rule}" for rule, n in counts.items()) or "none"),
+        title_justify="left",
+    )
     for alert in result.alerts:
         if alert.severity == "critical":
             table.add_row(alert.severity, alert.key, alert.title,

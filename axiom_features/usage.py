@@ -46,9 +46,7 @@ def folder_bytes(path: Path) -> int:
 def _io() -> tuple[int, int] | None:
     """Bytes read and written by this process and its waited-for children (Linux)."""
     try:
-        fields = dict(
-            line.split(": ") for line in Path("/proc/self/io").read_text().splitlines()
-        )
+        fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
         return int(fields["rchar"]), int(fields["wchar"])
     except (OSError, KeyError, ValueError):
         return None

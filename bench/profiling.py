@@ -20,6 +20,19 @@ min/max exactly, mean/stddev to 1e-9, quantiles within the KLL rank bound, cardi
 HLL bounds: ``monitoring.profile_compare``), and the platform's full profile must match
 NumPy's exact counts, min and max for every column.
 
+Materialization overhead (``materialize_with_profiles``): the same materialization of the
+two views of :mod:`bench.feature_tables` (500 symbols x 2,520 days, 50 + 150 float columns)
+through the platform's engine into Redis, with the profile of the rows written (the
+default) against ``profiling: false`` (baseline ``materialize_without_profiles``). Runs
+alternate, each in a fresh process, ``BENCH_REPEATS`` of each; medians compared.
+
+Offline day profiles (``offline_daily_profiles``, reference only): sketching every day of the
+150-column view (1.26M rows, 2,520 days) as the transform job does, against reading that view's
+table; the stored size is reported against the table's.
+
+``BENCH_PARTS`` (default ``whylogs,materialize,daily``) selects parts; cases of parts not run
+are kept from the previous result file.
+
 Run: ``python -m bench.profiling`` (or ``make bench-profiling``).
 """
 
@@ -27,6 +40,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -175,7 +189,157 @@ def _disagreements(stock_path: Path, platform_path: Path) -> list[str]:
     return profile_differences(stock, platform)
 
 
+PARTS = set(os.environ.get("BENCH_PARTS", "whylogs,materialize,daily").split(","))
+REDIS_DB = 13
+MATERIALIZE_GOAL = "ratio <= 1.15"
+
+
+def _yaml_with_profiling(repo: Path, redis_url: str, profiling: bool) -> Path:
+    from bench.feature_tables import write_yaml
+
+    name = "profiles_on" if profiling else "profiles_off"
+    path = write_yaml(repo, name, redis_url=redis_url, platform=True)
+    text = path.read_text().replace(
+        "batch_engine:\n",
+        "batch_engine:\n  profiling: " + ("true" if profiling else "false") + "\n",
+    )
+    path.write_text(text)
+    return path
+
+
+def materialize_cases() -> list[dict[str, Any]]:
+    """The same materialization with and without profiles, alternating, fresh processes."""
+    from bench.feature_tables import BenchRedis, offline_root
+    from bench.materialize import run_child
+
+    offline = offline_root() / "offline"
+    repo = CACHE_DIR / "profiling_materialize_repo"
+    (repo / "data").mkdir(parents=True, exist_ok=True)
+    for old in (repo / "data").glob("*registry.db"):
+        old.unlink()
+    redis = BenchRedis()
+    try:
+        yamls = {on: _yaml_with_profiling(repo, redis.url(REDIS_DB), on) for on in (True, False)}
+        runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+        for i in range(REPEATS):
+            for on in (False, True) if i % 2 == 0 else (True, False):
+                redis.flush(REDIS_DB)
+                runs[on].append(run_child(yamls[on], offline))
+                print(f"  materialize profiles={on} run {i + 1}: {runs[on][-1]}", flush=True)
+        profiles = len(list((repo / "data" / "profiles").glob("*/*.bin")))
+    finally:
+        redis.close()
+    with_, without = (median(r["seconds"] for r in runs[on]) for on in (True, False))
+    return [
+        cost_case(
+            "materialize_with_profiles",
+            baseline="materialize_without_profiles",
+            baseline_value=without,
+            value=with_,
+            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
+            goal=MATERIALIZE_GOAL,
+            runs=[round(r["seconds"], 3) for r in runs[True]],
+            baseline_runs=[round(r["seconds"], 3) for r in runs[False]],
+            baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in runs[False]),
+            engine="axiom_features.materialize.fast_engine.FastComputeEngine, Redis online",
+            profiles_written=profiles,
+        )
+    ]
+
+
+def daily_cases() -> list[dict[str, Any]]:
+    """Day sketches of the 150-column view against reading its table."""
+    import pyarrow.dataset as ds
+
+    from bench.feature_tables import offline_root
+    from monitoring.daily_profiles import profile_days
+
+    folder = offline_root() / "offline" / "features_150"
+    reads, sketches, sizes = [], [], []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        frame = ds.dataset(folder).to_table().to_pandas()
+        reads.append(time.perf_counter() - started)
+        frame = frame.drop(columns=["symbol", "created_timestamp"])
+        started = time.perf_counter()
+        days = profile_days(frame)
+        sketches.append(time.perf_counter() - started)
+        sizes.append(sum(len(sketch.serialize()) for sketch, _ in days.values()))
+    table_bytes = sum(p.stat().st_size for p in folder.glob("*.parquet"))
+    return [
+        cost_case(
+            "offline_daily_profiles",
+            baseline="offline_table_read",
+            baseline_value=median(reads),
+            value=median(sketches),
+            peak_rss_mb=peak_rss_mb(),
+            goal="reference only",
+            rows=len(frame),
+            columns=frame.shape[1] - 1,
+            days=len(days),
+            stored_bytes=sizes[-1],
+            table_bytes=table_bytes,
+        )
+    ]
+
+
+def _previous_cases(names: set[str]) -> list[dict[str, Any]]:
+    import json
+
+    from bench.common import RESULTS_DIR
+
+    path = RESULTS_DIR / "profiling.json"
+    if not path.exists():
+        return []
+    return [c for c in json.loads(path.read_text())["cases"] if c["case"] in names]
+
+
 def main() -> None:
+    cases = (
+        whylogs_cases()
+        if "whylogs" in PARTS
+        else _previous_cases(
+            {
+                f"profile_{ROWS / 1e6:g}m_x_{COLUMNS}",
+                f"profile_{ROWS / 1e6:g}m_x_{COLUMNS}_one_worker",
+            }
+        )
+    )
+    print("materialization with and without profiles")
+    cases += (
+        materialize_cases()
+        if "materialize" in PARTS
+        else _previous_cases({"materialize_with_profiles"})
+    )
+    print("offline day profiles")
+    cases += daily_cases() if "daily" in PARTS else _previous_cases({"offline_daily_profiles"})
+    out = write_result(
+        "profiling",
+        versions=package_versions("whylogs", "whylogs-sketching", "numpy", "pandas", "feast"),
+        setup={
+            "rows": ROWS,
+            "columns": COLUMNS,
+            "dtype": "float64 with NaN warm-ups and some ±inf",
+            "repeats": REPEATS,
+            "cpus": os.cpu_count(),
+            "stock_limit_seconds": STOCK_LIMIT_S,
+            "materialize": "bench.feature_tables: 500 symbols x 2,520 days, views of 50 and "
+            "150 float columns, whole history materialized into Redis",
+            "peak_rss_mb": "the measuring process, frame included; with workers, plus the "
+            "largest worker's own peak, which counts the frame pages it shares with the "
+            "parent (forked, copy-on-write, read only), so the sum overstates",
+        },
+        cases=cases,
+    )
+    for case in cases:
+        print(
+            f"  {case['case']:32} ratio {case['ratio']:6.3f}  peak {case['peak_rss_mb']:7.1f}"
+            f" MB   goal: {case['goal']}"
+        )
+    print(f"wrote {out}")
+
+
+def whylogs_cases() -> list[dict[str, Any]]:
     path = cached_data()
     label = f"profile_{ROWS / 1e6:g}m_x_{COLUMNS}"
     work = CACHE_DIR / "profiling_out"
@@ -241,29 +405,7 @@ def main() -> None:
         )
         for workers in (WORKERS, 1)
     ]
-    out = write_result(
-        "profiling",
-        versions=package_versions("whylogs", "whylogs-sketching", "numpy", "pandas"),
-        setup={
-            "rows": ROWS,
-            "columns": COLUMNS,
-            "data_mb": round(platform[1]["data_mb"], 1),
-            "dtype": "float64 with NaN warm-ups and some ±inf",
-            "repeats": REPEATS,
-            "cpus": os.cpu_count(),
-            "stock_limit_seconds": STOCK_LIMIT_S,
-            "peak_rss_mb": "the measuring process, frame included; with workers, plus the "
-            "largest worker's own peak, which counts the frame pages it shares with the "
-            "parent (forked, copy-on-write, read only), so the sum overstates",
-        },
-        cases=cases,
-    )
-    for case in cases:
-        print(
-            f"  {case['case']:32} ratio {case['ratio']:6.3f}  peak {case['peak_rss_mb']:7.1f}"
-            f" MB   goal: {case['goal']}"
-        )
-    print(f"wrote {out}")
+    return cases
 
 
 if __name__ == "__main__":

@@ -127,8 +127,14 @@ class JsonlRoute(Route):
 class WebhookRoute(Route):
     def body(self, alert: Alert) -> dict[str, Any]:
         if self.config.format == "slack":
-            icon = {"info": ":information_source:", "warning": ":warning:", "critical": ":rotating_light:"}
-            return {"text": f"{icon[alert.severity]} *{alert.title}*\n{alert.message}\n`{alert.key}`"}
+            icon = {
+                "info": ":information_source:",
+                "warning": ":warning:",
+                "critical": ":rotating_light:",
+            }
+            return {
+                "text": f"{icon[alert.severity]} *{alert.title}*\n{alert.message}\n`{alert.key}`"
+            }
         return alert.to_dict()
 
     def send(self, alert: Alert) -> bool:

@@ -107,7 +107,8 @@ class MetricAnomalyRule(_Rule):
     """Rule type selector."""
 
     metric: str = "rows_written"
-    """A numeric run-record field (``rows_written``, ``wall_seconds``, …) or ``row_counts.<name>``."""
+    """A numeric run-record field (``rows_written``, ``wall_seconds``, …) or
+    ``row_counts.<name>``."""
 
     max_z: float = Field(default=5.0, gt=0)
     """Alert when |latest - median| / (1.4826 MAD) exceeds this."""
@@ -267,7 +268,11 @@ def _anomaly(rule: MetricAnomalyRule, seen: Observations) -> list[Alert]:
         run, latest = values[-1]
         centre = statistics.median(history)
         spread = 1.4826 * statistics.median(abs(v - centre) for v in history)
-        z = abs(latest - centre) / spread if spread > 0 else (0.0 if latest == centre else float("inf"))
+        z = (
+            abs(latest - centre) / spread
+            if spread > 0
+            else (0.0 if latest == centre else float("inf"))
+        )
         if z > rule.max_z:
             alerts.append(
                 Alert(

@@ -30,7 +30,9 @@ class DriftStore:
     def list(self, feature_view: str | None = None) -> list[DriftReport]:
         """Reports, oldest first."""
         pattern = f"{feature_view}/*.json" if feature_view else "*/*.json"
-        reports = [DriftReport.from_dict(json.loads(p.read_text())) for p in self.root.glob(pattern)]
+        reports = [
+            DriftReport.from_dict(json.loads(p.read_text())) for p in self.root.glob(pattern)
+        ]
         return sorted(reports, key=lambda r: (r.checked_at, r.feature_view))
 
     def latest(self) -> dict[str, DriftReport]:

@@ -21,8 +21,8 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from itertools import groupby
@@ -101,14 +101,18 @@ class ProfileStore:
 
     def save_days(
         self,
-        days: dict[str, tuple[ProfileView, int]],
+        days: dict[str, tuple[Any, int]],
         *,
         run_id: str,
         feature_view: str,
         feature_view_version: str | None = None,
         kind: str = "offline_daily",
     ) -> ProfileRecord | None:
-        """Store one run's day profiles of a view as one bundle; None when ``days`` is empty."""
+        """Store one run's day sketches of a view as one bundle; None when ``days`` is empty.
+
+        ``days`` maps ``YYYY-MM-DD`` to (sketch, rows); a sketch is anything with
+        ``serialize() -> bytes`` (:class:`monitoring.daily_profiles.DaySketch`).
+        """
         if not days:
             return None
         _check_name("run_id", run_id)
@@ -140,15 +144,15 @@ class ProfileStore:
         _write_atomically(folder / f"{feature_view}.days.json", json.dumps(asdict(record)).encode())
         return record
 
-    def load_days(
-        self, record: ProfileRecord, days: Iterable[str] | None = None
-    ) -> dict[str, ProfileView]:
-        """The day profiles of a bundle (all, or only ``days``)."""
+    def load_days(self, record: ProfileRecord, days: Iterable[str] | None = None) -> dict[str, Any]:
+        """The day sketches of a bundle (all, or only ``days``), as ``DaySketch`` objects."""
+        from monitoring.daily_profiles import DaySketch
+
         segments = record.segments or {}
         wanted = sorted(segments if days is None else set(days) & set(segments))
         data = (self.root / record.path).read_bytes()
         return {
-            d: ProfileView.deserialize(data[segments[d][0] : segments[d][0] + segments[d][1]])
+            d: DaySketch.deserialize(data[segments[d][0] : segments[d][0] + segments[d][1]])
             for d in wanted
         }
 
@@ -184,7 +188,9 @@ class ProfileStore:
         """Read a stored profile by its record, or a ``.bin`` path (absolute or store-relative)."""
         if isinstance(record_or_path, ProfileRecord):
             if record_or_path.segments is not None:
-                return merge_profiles(list(self.load_days(record_or_path).values()))
+                from monitoring.daily_profiles import merge_days
+
+                return merge_days(self.load_days(record_or_path).values()).to_profile()
             path = self.root / record_or_path.path
         else:
             path = Path(record_or_path)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from monitoring.profile_store import ProfileStore, merge_profiles
+from monitoring.daily_profiles import merge_days
+from monitoring.profile_store import ProfileStore
 from monitoring.whylogs_compat import ProfileView
 
 Period = Literal["day", "week"]
@@ -55,14 +56,14 @@ def window_profile(
         record, _ = index[day]
         by_bundle[record.path].append(day)
         records[record.path] = record
-    views = [
-        view
+    sketches = [
+        sketch
         for path, days in by_bundle.items()
-        for view in store.load_days(records[path], days).values()
+        for sketch in store.load_days(records[path], days).values()
     ]
     return WindowProfile(
         feature_view=feature_view,
-        profile=merge_profiles(views),
+        profile=merge_days(sketches).to_profile(),
         first_day=wanted[0],
         last_day=wanted[-1],
         days=len(wanted),

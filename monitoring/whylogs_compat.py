@@ -84,9 +84,15 @@ import whylogs as why  # noqa: E402
 from whylogs.core import DatasetProfile, DatasetProfileView, DatasetSchema  # noqa: E402
 from whylogs.core.column_profile import ColumnProfile  # noqa: E402
 from whylogs.core.metrics import ColumnCountsMetric, DistributionMetric  # noqa: E402
+from whylogs.core.metrics.metric_components import (  # noqa: E402
+    FractionalComponent,
+    IntegralComponent,
+    KllComponent,
+)
 from whylogs.core.metrics.metrics import MetricConfig  # noqa: E402
 from whylogs.core.preprocessing import NumpyView, PandasView, PreprocessedColumn  # noqa: E402
 from whylogs.core.view import ColumnProfileView  # noqa: E402
+from whylogs_sketching import kll_doubles_sketch  # noqa: E402
 
 patch_whylogs_numpy()
 
@@ -102,6 +108,9 @@ __all__ = [
     "DatasetProfileView",
     "DatasetSchema",
     "DistributionMetric",
+    "FractionalComponent",
+    "IntegralComponent",
+    "KllComponent",
     "MetricConfig",
     "NumpyView",
     "PandasView",
@@ -109,6 +118,7 @@ __all__ = [
     "ProfileView",
     "patch_whylogs_numpy",
     "drift_algorithms",
+    "kll_doubles_sketch",
     "why",
 ]
 

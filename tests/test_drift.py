@@ -15,7 +15,7 @@ SHIFTED = ("f02", "f05", "f09")
 
 
 def _frames(seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reference and current samples of the same features; SHIFTED move by two std and scale by 1.5."""
+    """Reference and current samples of the same features; SHIFTED move by two std, scale 1.5."""
     rng = np.random.default_rng(seed)
     scales = rng.lognormal(0, 1.5, FEATURES)
     centres = rng.normal(0, 20, FEATURES)
@@ -82,7 +82,9 @@ def test_per_feature_override_changes_only_that_feature(profiles) -> None:
     config = DriftConfig(
         features={
             "v:f02": FeatureDriftConfig(enabled=False),
-            "f05": FeatureDriftConfig(method="hellinger", thresholds={"hellinger": {"drift": 0.99}}),
+            "f05": FeatureDriftConfig(
+                method="hellinger", thresholds={"hellinger": {"drift": 0.99}}
+            ),
         }
     )
     report = detect_drift(current, reference, feature_view="v", config=config)

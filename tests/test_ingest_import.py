@@ -172,7 +172,7 @@ def test_a_corrected_file_counts_conflicts_and_keeps_the_stored_values(repo, tmp
 
 
 def _generated(n_days: int = 5) -> pd.DataFrame:
-    stamps = pd.date_range("2024-01-02 21:00", periods=n_days, freq="D", tz="UTC")
+    stamps = pd.date_range("2024-01-02 21:00", periods=n_days, freq="B", tz="UTC")
     return pd.DataFrame(
         {
             "symbol": "GEN",

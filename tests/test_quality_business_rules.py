@@ -42,14 +42,20 @@ def test_intraday_bars_are_not_held_for_being_off_the_close():
     assert "session_close" not in ";".join(_gate(bars).values())
 
 
-def test_a_bar_on_a_holiday_warns():
-    bars = clean_bars(1, 60)
-    bars.loc[59, "event_timestamp"] = pd.Timestamp("2026-07-03 20:00", tz="UTC")  # observed 4th
+def test_a_bar_on_a_holiday_warns_when_alone():
+    bars = clean_bars(1, 3)
+    bars.loc[2, "event_timestamp"] = pd.Timestamp("2026-07-03 20:00", tz="UTC")  # observed 4th
 
     found = _gate(bars, now=pd.Timestamp("2026-07-06", tz="UTC"))
-    assert list(found) == [59]  # a warning: the bar is kept
-    # July 1 and 2 are missing between June 30 and the holiday bar
-    assert found[59] == "warn:trading_calendar;calendar_gap"
+    assert found == {2: "warn:trading_calendar"}  # kept
+
+
+def test_a_holiday_bar_inside_a_daily_series_is_held_as_shifted():
+    bars = clean_bars(1, 60)
+    bars.loc[59, "event_timestamp"] = pd.Timestamp("2026-07-03 20:00", tz="UTC")
+
+    found = _gate(bars, now=pd.Timestamp("2026-07-06", tz="UTC"))
+    assert found[59] == "session_close"
 
 
 def test_an_unadjusted_split_warns_on_the_first_bar_after_it():

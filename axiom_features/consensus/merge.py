@@ -68,8 +68,15 @@ def consensus_bars(
     if not usable:
         raise ValueError("no provider delivered bars (" + ", ".join(failed or {}) + ")")
     names = list(usable)
+    received = pd.Timestamp(datetime.now(UTC))
     stacked = pd.concat(
-        [f[[*KEY, *FIELDS, "created_timestamp"]].assign(provider=n) for n, f in usable.items()],
+        [
+            f[[*KEY, *FIELDS]].assign(
+                provider=n,
+                created_timestamp=f["created_timestamp"] if "created_timestamp" in f else received,
+            )
+            for n, f in usable.items()
+        ],
         ignore_index=True,
     ).drop_duplicates([*KEY, "provider"], keep="first")
     key_codes = stacked.groupby(KEY, sort=False).ngroup().to_numpy()
@@ -90,9 +97,7 @@ def consensus_bars(
     created = stacked.groupby(key_codes)["created_timestamp"].max().sort_index()
 
     bars = key_frame.assign(**{c: medians[c] for c in FIELDS})
-    bars["created_timestamp"] = pd.Series(created.to_numpy()).fillna(
-        pd.Timestamp(datetime.now(UTC))
-    )
+    bars["created_timestamp"] = pd.Series(created.to_numpy()).fillna(received)
     bars["source"] = "consensus"
     bars = bars[BAR_SCHEMA.names]
     for column in ("event_timestamp", "created_timestamp"):

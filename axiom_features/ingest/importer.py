@@ -19,7 +19,7 @@ from axiom_features.calendar import check_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
 from axiom_features.ingest.normalize import NormalizedFile, normalize
 from axiom_features.ingest.raw import RawFile
-from axiom_features.ingest.sources import expand, read_source
+from axiom_features.ingest.sources import TEXT_SUFFIXES, expand, read_source
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
 from axiom_features.lake import BarLake
 from axiom_features.paths import RepoPaths
@@ -118,8 +118,13 @@ def import_bars(
     use_adjusted: bool = False,
     calendar: str = "XNYS",
     quality: QualityOptions | None = None,
+    chunk_rows: int | None = None,
 ) -> ImportResult:
     """Read bar files (CSV/Parquet, or directories of them), gate them, store the clean rows.
+
+    A single CSV file larger than ``STREAM_BYTES`` (or any single CSV when ``chunk_rows`` is
+    given) is streamed in chunks of ``chunk_rows`` (default 200,000) rows with bounded
+    memory; see :mod:`axiom_features.ingest.streamed`.
 
     ``timezone`` is the zone of timestamps without an offset; values that are dates only are
     stamped at the close of that date's session on the exchange ``calendar``.
@@ -129,6 +134,28 @@ def import_bars(
     check_timezone(timezone)
     check_calendar(calendar)
     created_at = _now()
+    quality = quality or QualityOptions()
+    files = expand(paths)
+    if _streamable(files, chunk_rows):
+        return _import_streamed(
+            files[0],
+            repo,
+            run_id=run_id,
+            chunk_rows=chunk_rows or STREAM_CHUNK_ROWS,
+            convert=lambda raw: normalize(
+                raw,
+                timezone=timezone,
+                source=source,
+                created_at=created_at,
+                use_adjusted=use_adjusted,
+                calendar=calendar,
+            ),
+            source=source,
+            timezone=timezone,
+            use_adjusted=use_adjusted,
+            calendar=calendar,
+            quality=quality,
+        )
     parts = [
         normalize(
             read_source(path),
@@ -138,7 +165,7 @@ def import_bars(
             use_adjusted=use_adjusted,
             calendar=calendar,
         )
-        for path in expand(paths)
+        for path in files
     ]
     return _gate_and_store(
         parts,
@@ -148,7 +175,120 @@ def import_bars(
         timezone=timezone,
         use_adjusted=use_adjusted,
         calendar=calendar,
-        quality=quality or QualityOptions(),
+        quality=quality,
+    )
+
+
+STREAM_BYTES = 256 * 2**20
+"""A single CSV file larger than this is streamed in chunks."""
+STREAM_CHUNK_ROWS = 200_000
+
+
+def _streamable(files: list[Path], chunk_rows: int | None) -> bool:
+    if len(files) != 1 or files[0].suffix.lower() not in TEXT_SUFFIXES:
+        return False
+    return chunk_rows is not None or files[0].stat().st_size > STREAM_BYTES
+
+
+def _import_streamed(
+    path: Path,
+    repo: RepoPaths,
+    *,
+    run_id: str,
+    chunk_rows: int,
+    convert,  # noqa: ANN001 - RawFile -> NormalizedFile
+    source: str,
+    timezone: str,
+    use_adjusted: bool,
+    calendar: str,
+    quality: QualityOptions,
+) -> ImportResult:
+    from axiom_features.ingest.streamed import stream_csv
+    from axiom_features.quality_metrics.dimensions import combine_metrics
+
+    now = pd.Timestamp(quality.now or datetime.now(UTC))
+    chunk_metrics: list[BatchMetrics] = []
+    examples: dict = {}
+
+    def measure(part: NormalizedFile, gate: GateResult) -> None:
+        chunk_metrics.append(
+            compute_metrics(
+                part.bars,
+                accepted=gate.accepted,
+                held_labels=gate.rejected["failed_rules"],
+                warn_labels=gate.warnings,
+                run_id=run_id,
+                source=source,
+                now=now,
+                calendar=calendar,
+            )
+        )
+        verdict = passed_verdict(run_id, gate, quality.rules(), _locator([part]), part.bars)
+        for rule, shown in verdict["examples"].items():
+            examples.setdefault(rule, shown)
+
+    options = {"now": now, "calendar": calendar, "allowed_symbols": quality.allowed_symbols}
+    try:
+        totals = stream_csv(
+            path,
+            repo,
+            run_id=run_id,
+            chunk_rows=chunk_rows,
+            convert=convert,
+            gate_options=options,
+            rules=quality.rules(),
+            on_chunk=measure,
+        )
+    except BatchBlocked as exc:
+        rows_read = sum(m.rows_in for m in chunk_metrics)
+        verdict = blocked_verdict(run_id, exc, quality.rules(), rows_read, str(path))
+        write_json(verdict_path(repo, run_id), verdict)
+        raise
+    metrics = combine_metrics(chunk_metrics, now=now, calendar=calendar)
+    MetricStore(repo).append(metrics)
+    verdict = {
+        "run_id": run_id,
+        "status": "passed",
+        "checked_at": datetime.now(UTC).isoformat(),
+        "rows_in": totals.rows_in,
+        "accepted": totals.accepted,
+        "quarantined": totals.quarantined,
+        "warned": totals.warned,
+        "rule_counts": dict(sorted(totals.rule_counts.items())),
+        "rules": {
+            r.name: {"severity": str(r.severity), "description": r.description}
+            for r in quality.rules()
+        },  # fmt: skip
+        "examples": examples,
+        "chunks": totals.chunks,
+    }
+    write_json(verdict_path(repo, run_id), verdict)
+    held = totals.quarantined
+    return ImportResult(
+        run_id=run_id,
+        source=source,
+        timezone=timezone,
+        use_adjusted=use_adjusted,
+        rows_in=totals.rows_in,
+        accepted=totals.accepted,
+        quarantined=held,
+        new_rows=totals.stored.new_rows,
+        already_present=totals.stored.already_present,
+        conflicts=totals.stored.conflicts,
+        rule_counts=dict(totals.rule_counts),
+        files=[
+            FileReport(
+                path=str(path),
+                rows_in=totals.rows_in,
+                accepted=totals.accepted,
+                quarantined=held,
+                symbols=tuple(sorted(totals.symbols)),
+                notes=(*totals.notes, f"streamed in {totals.chunks} chunk(s)"),
+            )
+        ],
+        quarantine_path=(repo.quarantine / f"{run_id}.parquet") if held else None,
+        warned=totals.warned,
+        metrics=metrics,
     )
 
 

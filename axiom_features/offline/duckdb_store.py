@@ -61,7 +61,8 @@ class AxiomDuckDBOfflineStoreConfig(DaskOfflineStoreConfig):
     """Threads for DuckDB and for reading Parquet; default: DuckDB's (the machine's cores)."""
 
     temp_directory: str | None = None
-    """Where DuckDB spills; default: a fresh folder in the system temp directory."""
+    """Where DuckDB's spill folders go (one per retrieval, removed after it); default: the
+    system temp directory."""
 
 
 def _local_file_source(view: FeatureView) -> bool:

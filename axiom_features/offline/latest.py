@@ -69,10 +69,10 @@ def latest_rows(
 def _latest_sql(
     request: pit.ViewRequest, start: datetime | None, end: datetime | None
 ) -> tuple[str, list]:
-    ts = pit._ident(request.timestamp_field)
+    ts = pit.ident(request.timestamp_field)
     created = request.created_timestamp_column
     created_key = (
-        f"COALESCE({pit._micros(created)}::HUGEINT + {pit._CREATED_OFFSET}, 0)"
+        f"COALESCE({pit.micros_sql(created)}::HUGEINT + {pit.CREATED_OFFSET}, 0)"
         if created
         else "0::HUGEINT"
     )
@@ -83,12 +83,12 @@ def _latest_sql(
     if end is not None:
         where.append(f"{ts} <= ?")
         params.append(end)
-    keys = ", ".join(pit._ident(k) for k in request.source_keys)
+    keys = ", ".join(pit.ident(k) for k in request.source_keys)
     sql = f"""
         SELECT (row_number() OVER () - 1)::BIGINT AS r, w.f AS f, w.n AS n
         FROM (
             SELECT arg_max({{'f': filename, 'n': file_row_number}},
-                           {pit._micros(request.timestamp_field)}::HUGEINT * {pit._SHIFT}
+                           {pit.micros_sql(request.timestamp_field)}::HUGEINT * {pit.KEY_SHIFT}
                            + {created_key}) AS w
             FROM read_parquet(?, filename = true, file_row_number = true)
             {"WHERE " + " AND ".join(where) if where else ""}

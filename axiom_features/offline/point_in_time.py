@@ -35,9 +35,11 @@ import pyarrow.parquet as pq
 ENTITY_TABLE = "__axiom_entity"
 ROW = "__axiom_row"
 EVENT_US = "__axiom_ts_us"
-_SHIFT = "18446744073709551616::HUGEINT"  # 2**64: event time in the high half of the key
-_LOW_MAX = "18446744073709551615::HUGEINT"  # 2**64 - 1: an entity key is after every created time
-_CREATED_OFFSET = "9223372036854775808::HUGEINT"  # 2**63: created µs as an unsigned low half
+KEY_SHIFT = "18446744073709551616::HUGEINT"  # 2**64: event time in the high half of the key
+KEY_LOW_MAX = (
+    "18446744073709551615::HUGEINT"  # 2**64 - 1: an entity key is after every created time
+)
+CREATED_OFFSET = "9223372036854775808::HUGEINT"  # 2**63: created µs as an unsigned low half
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,12 @@ def connect(
     return con
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _micros(column: str) -> str:
-    return f"epoch_us(CAST({_ident(column)} AS TIMESTAMPTZ))"
+def micros_sql(column: str) -> str:
+    return f"epoch_us(CAST({ident(column)} AS TIMESTAMPTZ))"
 
 
 def _as_datetime(micros: int) -> datetime:
@@ -136,16 +138,16 @@ def _as_datetime(micros: int) -> datetime:
 
 def _narrow_ctes(view: ViewRequest, entity: EntityRows, with_created: bool) -> tuple[str, list]:
     """``e`` (entity rows) and ``s`` (source keys, times, file and row) for one view."""
-    keys_e = "".join(f"{_ident(k)} AS k{i}, " for i, k in enumerate(view.entity_keys))
-    keys_s = "".join(f"{_ident(k)} AS k{i}, " for i, k in enumerate(view.source_keys))
+    keys_e = "".join(f"{ident(k)} AS k{i}, " for i, k in enumerate(view.entity_keys))
+    keys_s = "".join(f"{ident(k)} AS k{i}, " for i, k in enumerate(view.source_keys))
     created_column = view.created_timestamp_column
     created = (
-        f"COALESCE({_micros(created_column)}::HUGEINT + {_CREATED_OFFSET}, 0)"
+        f"COALESCE({micros_sql(created_column)}::HUGEINT + {CREATED_OFFSET}, 0)"
         if created_column
         else "0::HUGEINT"
     )
-    created_us = f"{_micros(created_column)} AS c, " if with_created and created_column else ""
-    ts = _ident(view.timestamp_field)
+    created_us = f"{micros_sql(created_column)} AS c, " if with_created and created_column else ""
+    ts = ident(view.timestamp_field)
     params: list = [view.files]
     window = ""
     if entity.max_us is not None:  # lets DuckDB skip row groups outside the entity window
@@ -157,11 +159,11 @@ def _narrow_ctes(view: ViewRequest, entity: EntityRows, with_created: bool) -> t
     sql = f"""
         WITH e AS (
             SELECT {keys_e}{ROW} AS r, {EVENT_US} AS t,
-                   {EVENT_US}::HUGEINT * {_SHIFT} + {_LOW_MAX} AS key
+                   {EVENT_US}::HUGEINT * {KEY_SHIFT} + {KEY_LOW_MAX} AS key
             FROM {ENTITY_TABLE}
         ), s AS (
-            SELECT {keys_s}{created_us}{_micros(view.timestamp_field)} AS t,
-                   {_micros(view.timestamp_field)}::HUGEINT * {_SHIFT} + {created} AS key,
+            SELECT {keys_s}{created_us}{micros_sql(view.timestamp_field)} AS t,
+                   {micros_sql(view.timestamp_field)}::HUGEINT * {KEY_SHIFT} + {created} AS key,
                    filename AS f, file_row_number AS n
             FROM read_parquet(?, filename = true, file_row_number = true)
             {window}

@@ -13,7 +13,9 @@ DESC, created_timestamp DESC LIMIT 1`` within the TTL, which the tables' point-i
 answers with one index probe — and streams the answer back with ``COPY … TO STDOUT`` (CSV,
 parsed by Arrow). Feature values go straight into entity order
 (:func:`axiom_features.offline.point_in_time.place`); entity columns never leave the client.
-``offline_write_batch`` appends with ``COPY``. Everything else is stock Feast.
+``offline_write_batch`` appends with ``COPY``; latest-row and full pulls (materialization) run
+stock Feast's queries but stream their rows with ``COPY`` into Arrow. Everything else is stock
+Feast.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from feast.feature_view import FeatureView
 from feast.infra.offline_stores.contrib.postgres_offline_store.postgres import (
     PostgreSQLOfflineStore,
     PostgreSQLOfflineStoreConfig,
+    PostgreSQLRetrievalJob,
 )
 from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
     PostgreSQLSource,
@@ -40,6 +43,7 @@ from feast.infra.registry.base_registry import BaseRegistry
 from feast.infra.utils.postgres.connection_utils import _get_conn
 from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.repo_config import RepoConfig
+from feast.type_map import pg_type_code_to_arrow
 from psycopg import sql
 from pydantic import StrictStr, model_validator
 
@@ -229,6 +233,29 @@ def point_in_time_frame(
     return JoinedFrame(entity, pit.place(requests, values, rows.num_rows))
 
 
+def query_to_arrow(conn: psycopg.Connection, query: str) -> pa.Table:
+    """All rows of ``query`` as Arrow, streamed with ``COPY … TO STDOUT`` (no Python object
+    per value); column types from the query's own description."""
+    described = conn.execute(f"SELECT * FROM ({query}) AS axiom_q LIMIT 0").description or []
+    types = {
+        c.name: _ARROW_BY_TYPE_CODE.get(c.type_code) or pg_type_code_to_arrow(c.type_code)
+        for c in described
+    }
+    with tempfile.TemporaryDirectory(prefix="axiom-pg-") as spill:
+        return _copy_out(conn, sql.SQL(query), types, spill)
+
+
+_ARROW_BY_TYPE_CODE = {1184: pa.timestamp("us", tz="UTC"), 1114: pa.timestamp("us")}
+
+
+class CopyRetrievalJob(PostgreSQLRetrievalJob):
+    """Stock Feast's PostgreSQL retrieval job, executed through ``COPY`` into Arrow."""
+
+    def _to_arrow_internal(self, timeout: int | None = None) -> pa.Table:
+        with self._query_generator() as query, _connect(self.config) as conn:
+            return query_to_arrow(conn, query)
+
+
 class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
     """Stock Feast PostgreSQL offline store with a fast point-in-time join and pushes."""
 
@@ -300,6 +327,16 @@ class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
                 max_event_timestamp=stamps.max().to_pydatetime() if len(stamps) else None,
             ),
         )
+
+    @staticmethod
+    def pull_latest_from_table_or_query(*args: Any, **kwargs: Any) -> RetrievalJob:
+        job = PostgreSQLOfflineStore.pull_latest_from_table_or_query(*args, **kwargs)
+        return CopyRetrievalJob(job.to_sql(), job.config, full_feature_names=False)
+
+    @staticmethod
+    def pull_all_from_table_or_query(*args: Any, **kwargs: Any) -> RetrievalJob:
+        job = PostgreSQLOfflineStore.pull_all_from_table_or_query(*args, **kwargs)
+        return CopyRetrievalJob(job.to_sql(), job.config, full_feature_names=False)
 
     @staticmethod
     def offline_write_batch(

@@ -3,7 +3,8 @@
 A request is resolved once into a :class:`ReadPlan` with Feast's own resolution (the same
 views, feature order, output names and errors as ``get_online_features``) and cached per
 registry version. Each read then sends one ``HMGET`` per distinct entity covering every
-requested view that shares the entity's key (the views' fields live in the same hash),
+requested view that shares the entity's key (the views' fields live in the same hash) —
+``HGETALL`` when many fields are wanted, which Redis answers far faster than ``HMGET`` —
 packed into a single write on one connection and answered through redis-py's parser; float64
 values are decoded a block at a time with NumPy. The result is columnar
 (:class:`OnlineResult`): ``to_dict()`` equals stock ``OnlineResponse.to_dict()``, and
@@ -17,9 +18,10 @@ through a float; all of that is reproduced.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,12 @@ class ViewPlan:
     all_double: bool
 
 
+HGETALL_MIN_FIELDS = 16
+"""From this many requested fields per entity on, a whole hash is fetched (``HGETALL``) and
+the fields picked out here: Redis answers ``HGETALL`` of a 200-field hash about ten times
+faster than ``HMGET`` of the same 200 fields, which parses and looks up every argument."""
+
+
 @dataclass
 class KeyGroup:
     """Views keyed by the same join keys: their fields share one hash per entity."""
@@ -70,8 +78,24 @@ class KeyGroup:
     join_keys: tuple[str, ...]
     encoder: EntityKeyEncoder
     views: list[ViewPlan]
+    fields: list[bytes] = field(default_factory=list)
     packed_fields: bytes = b""
-    field_count: int = 0
+    picker: tuple[list[bytes], Callable[[list], tuple]] | None = None
+    """The last ``HGETALL`` field order seen and how to pick this group's fields from it
+    (hashes written alike iterate alike, so it is usually reused)."""
+
+    def pick(self, reply: list[bytes] | dict[bytes, bytes]) -> Sequence[bytes | None]:
+        """This group's field values out of one ``HGETALL`` answer (None where absent)."""
+        if isinstance(reply, dict):
+            return list(map(reply.get, self.fields))
+        names, values = reply[0::2], reply[1::2]
+        values.append(None)  # what a field absent from the hash reads as (index -1)
+        cached = self.picker
+        if cached is None or cached[0] != names:
+            position = {name: i for i, name in enumerate(names)}
+            cached = (names, itemgetter(*[position.get(f, -1) for f in self.fields]))
+            self.picker = cached
+        return cached[1](values)
 
 
 @dataclass
@@ -156,9 +180,8 @@ def _build_plan(registry, project, config, features, full_feature_names) -> Read
             group = groups[join_keys] = KeyGroup(join_keys, encoder, [])
         group.views.append(view)
     for group in groups.values():
-        fields = [f for view in group.views for f in view.fields]
-        group.field_count = len(fields)
-        group.packed_fields = b"".join(_bulk(f) for f in fields)
+        group.fields = [f for view in group.views for f in view.fields]
+        group.packed_fields = b"".join(_bulk(f) for f in group.fields)
     return ReadPlan(
         join_keys=set(join_keys_set),
         join_key_types=dict(entity_type_map),
@@ -319,41 +342,40 @@ def _columnar(entity_rows: Any) -> dict[str, list[Any]]:
 _PYTHON_TYPES = {ValueType.STRING: str, ValueType.INT64: int, ValueType.INT32: int}
 
 
-def hmget_many(
-    client: Any, keys: Sequence[bytes], packed_fields: bytes, field_count: int
-) -> list[list[bytes | None]]:
-    """``HMGET key <fields>`` for every key, pipelined as one write on one connection."""
-    if not keys:
-        return []
-    if type(client) is not redis.Redis:
-        with client.pipeline(transaction=False) as pipe:
-            fields = _unpack_fields(packed_fields)
-            for key in keys:
-                pipe.hmget(key, fields)
-            return pipe.execute()
-    head = b"*%d\r\n$5\r\nHMGET\r\n" % (field_count + 2)
-    payload = b"".join(b"".join((head, _bulk(k), packed_fields)) for k in keys)
+def _send_all(client: redis.Redis, payload: bytes, replies: int) -> list[Any]:
+    """Send pre-packed commands on one pooled connection and read ``replies`` answers."""
     pool = client.connection_pool
     conn = pool.get_connection()
     try:
         conn.send_packed_command([payload], check_health=False)
-        replies = [conn.read_response() for _ in keys]
+        return [conn.read_response() for _ in range(replies)]
     except BaseException:
         conn.disconnect()
         raise
     finally:
         pool.release(conn)
-    return replies
 
 
-def _unpack_fields(packed: bytes) -> list[bytes]:
-    fields, pos = [], 0
-    while pos < len(packed):
-        end = packed.index(b"\r\n", pos)
-        size = int(packed[pos + 1 : end])
-        fields.append(packed[end + 2 : end + 2 + size])
-        pos = end + 4 + size
-    return fields
+def read_fields(client: Any, keys: Sequence[bytes], group: KeyGroup) -> list[list[bytes | None]]:
+    """For every key, the values of the group's fields (None where absent), in field order.
+
+    Many fields: ``HGETALL`` and pick; few: ``HMGET``. Both pipelined as one write on one
+    connection (a redis-py pipeline for cluster clients)."""
+    if not keys:
+        return []
+    fields = group.fields
+    if type(client) is not redis.Redis:
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hmget(key, fields)
+            return pipe.execute()
+    if len(fields) < HGETALL_MIN_FIELDS:
+        head = b"*%d\r\n$5\r\nHMGET\r\n" % (len(fields) + 2)
+        payload = b"".join(b"".join((head, _bulk(k), group.packed_fields)) for k in keys)
+        return _send_all(client, payload, len(keys))
+    head = b"*2\r\n$7\r\nHGETALL\r\n"
+    payload = b"".join(b"".join((head, _bulk(k))) for k in keys)
+    return [group.pick(reply) for reply in _send_all(client, payload, len(keys))]
 
 
 def read_online(
@@ -401,11 +423,18 @@ def _read_group(
     row_to_unique = np.fromiter(
         (unique.setdefault(k, len(unique)) for k in keys), dtype=np.int64, count=rows
     )
-    replies = hmget_many(client, list(unique), group.packed_fields, group.field_count)
+    replies = read_fields(client, list(unique), group)
     offset = 0
     for view in group.views:
         count = len(view.names)
-        stamps_unique = [read_timestamp(reply[offset + count]) for reply in replies]
+        seen: dict[bytes | None, tuple[int, int]] = {}
+        stamps_unique = []
+        for reply in replies:
+            raw = reply[offset + count]
+            stamp = seen.get(raw)
+            if stamp is None:
+                stamp = seen[raw] = read_timestamp(raw)
+            stamps_unique.append(stamp)
         stamps = [stamps_unique[i] for i in row_to_unique.tolist()]
         if view.all_double:
             block = _double_block(replies, offset, count)

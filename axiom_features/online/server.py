@@ -12,6 +12,7 @@ milliseconds of CPU); run more processes (``--workers``) for concurrent clients.
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -65,9 +66,11 @@ def _app_from_environment() -> Starlette:
 
     from axiom_features.feature_store import open_store
 
-    return create_app(
+    app = create_app(
         open_store(Path(os.environ["AXIOM_SERVE_REPO"]), os.environ["AXIOM_SERVE_PROFILE"])
     )
+    gc.freeze()
+    return app
 
 
 def serve(
@@ -95,4 +98,5 @@ def serve(
 
     store = open_store(root, profile)
     store.refresh_registry()
+    gc.freeze()  # start-up objects (Feast, the registry) leave the collector's scans
     uvicorn.run(create_app(store), **options)

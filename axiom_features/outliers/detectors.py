@@ -2,10 +2,12 @@
 
 Methods and default thresholds (daily units; all per symbol, in time order):
 
-- ``reverting_spike``: close-to-close log return ``r_t`` with robust z-score
-  ``|z| = |r - median(r)| / (1.4826·MAD(r)) > 6`` followed by an opposite return with
-  ``|z| > 6`` that cancels it to within half of the smaller move — a price that jumps and
-  comes straight back, i.e. one bad bar. Needs 20 returns per symbol.
+- ``reverting_spike``: a close far from both neighbours — robust z-score
+  (``(x - median) / (1.4826·MAD)``) of ``ln c_t − (ln c_{t−1} + ln c_{t+1}) / 2`` above 8.5 —
+  reached by a return and left by an opposite one, both with robust ``|z| > 4``: a price
+  that jumps and comes straight back, i.e. one bad bar (a lasting jump is not one).
+  Of two neighbouring hits only the stronger is kept. Needs 20 returns per symbol; a
+  symbol's first and last bar cannot be judged.
 - ``return_outlier``: any return with robust ``|z| > 8`` (real jumps too; a warning).
 - ``stale_price``: a close equal to the previous close, in a run of at least 2 such bars
   (three or more bars at one price).
@@ -38,21 +40,43 @@ MIN_HISTORY = 20
 
 
 def reverting_spikes(
-    bars: pd.DataFrame, k: float = 6.0, revert: float = 0.5, **_: object
+    bars: pd.DataFrame, k: float = 8.5, k_move: float = 4.0, **_: object
 ) -> pd.DataFrame:
     """One-bar price spikes that revert on the next bar."""
     series = ordered(bars)
     r = log_returns(bars, series)
     z = robust_z(r, series.group, MIN_HISTORY)
     z_next, r_next = series.following(z), series.following(r)
+    bump = (r - r_next) / 2.0  # log close minus the mean of its neighbours' log closes
+    z_bump = robust_z(bump, series.group, MIN_HISTORY)
     with np.errstate(invalid="ignore"):
         hit = (
-            (np.abs(z) > k)
-            & (np.abs(z_next) > k)
+            (np.abs(z_bump) > k)
+            & (np.abs(z) > k_move)
+            & (np.abs(z_next) > k_move)
             & (np.sign(r) != np.sign(r_next))
-            & (np.abs(r + r_next) < revert * np.minimum(np.abs(r), np.abs(r_next)))
         )
-    return findings(bars, series.order[hit], "reverting_spike", z[hit], k, "robust z of return")
+    hit &= ~_outshone(hit, np.abs(np.nan_to_num(z_bump)), series.first)
+    return findings(
+        bars,
+        series.order[hit],
+        "reverting_spike",
+        z_bump[hit],
+        k,
+        "robust z of close vs neighbours",
+    )
+
+
+def _outshone(hit: np.ndarray, strength: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Hits next to a stronger hit of the same symbol (the spike is the stronger one)."""
+    if len(hit) < 2:
+        return np.zeros(len(hit), dtype=bool)
+    same = ~first[1:]
+    pair = hit[:-1] & hit[1:] & same
+    weaker = np.zeros(len(hit), dtype=bool)
+    weaker[:-1] |= pair & (strength[:-1] < strength[1:])
+    weaker[1:] |= pair & (strength[1:] <= strength[:-1])
+    return weaker
 
 
 def return_outliers(bars: pd.DataFrame, k: float = 8.0, **_: object) -> pd.DataFrame:

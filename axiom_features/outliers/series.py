@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from axiom_features.calendar import _calendar, close_of_dates
+from axiom_features.calendar import _calendar
 
 MAD_TO_SIGMA = 1.4826
 """Scales a median absolute deviation to a normal standard deviation."""
@@ -102,10 +102,11 @@ def run_lengths(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def expected_closes(stamps: pd.Series, calendar: str) -> pd.Series:
-    """The session close (UTC) of each instant's local exchange date (16:00 local off-session)."""
-    tz = _calendar(calendar).tz
-    local = stamps.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    return close_of_dates(local, calendar)
+    """The session close (UTC) of each instant's local exchange date; NaT off the calendar."""
+    cal = _calendar(calendar)
+    local = stamps.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
+    closes = cal.schedule["close"]
+    return local.map(closes).astype("datetime64[us, UTC]")
 
 
 def daily_symbols(bars: pd.DataFrame, at_close: np.ndarray, min_rows: int = 5) -> np.ndarray:

@@ -38,8 +38,9 @@ def future_bars(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
 def off_session_close(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
     """In a daily series (80% of a symbol's bars at session closes), bars stamped elsewhere.
 
-    A daily bar is stamped at its session close; one that is not was shifted (a time zone
-    applied twice, midnight instead of the close), and could leak into earlier joins.
+    A daily bar is stamped at its session close; one that is not — or that falls on a day
+    without a session — was shifted (a time zone applied twice, midnight instead of the
+    close) and could leak into earlier joins.
     """
     stamps = _stamps(frame)
     present = stamps.notna().to_numpy()

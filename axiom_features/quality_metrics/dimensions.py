@@ -183,3 +183,43 @@ def compute_metrics(
         if newest is None or pd.isna(newest)
         else (now_ts - pd.Timestamp(newest)).total_seconds(),
     )
+
+
+def combine_metrics(parts: list[BatchMetrics], *, now: datetime, calendar: str) -> BatchMetrics:
+    """One batch's metrics from those of its chunks (rates weighted by rows)."""
+    if not parts:
+        raise ValueError("no chunk metrics to combine")
+    rows = sum(p.rows_in for p in parts)
+
+    def weighted(name: str) -> float:
+        return round(sum(getattr(p, name) * p.rows_in for p in parts) / max(rows, 1), 6)
+
+    newest_values = [pd.Timestamp(p.newest_bar) for p in parts if p.newest_bar]
+    newest = max(newest_values) if newest_values else None
+    now_ts = pd.Timestamp(now).tz_convert("UTC")
+    freq = next((p.frequency for p in parts if p.frequency != "unknown"), "unknown")
+    values: dict[str, float | None] = {
+        "completeness": weighted("completeness"),
+        "consistency": weighted("consistency"),
+        "uniqueness": weighted("uniqueness"),
+        "timeliness": round(timeliness(newest, now_ts, freq, calendar), 6),
+        "accuracy": None,
+    }
+    return BatchMetrics(
+        run_id=parts[0].run_id,
+        measured_at=now_ts.isoformat(),
+        source=parts[0].source,
+        rows_in=rows,
+        accepted=sum(p.accepted for p in parts),
+        quarantined=sum(p.quarantined for p in parts),
+        warned=sum(p.warned for p in parts),
+        completeness=values["completeness"],
+        consistency=values["consistency"],
+        uniqueness=values["uniqueness"],
+        timeliness=values["timeliness"],
+        accuracy=None,
+        score=quality_score(values),
+        frequency=freq,
+        newest_bar=None if newest is None else newest.isoformat(),
+        age_seconds=None if newest is None else (now_ts - newest).total_seconds(),
+    )

@@ -1,0 +1,179 @@
+"""Import of one large CSV file in chunks, with memory bounded by the chunk size.
+
+Each chunk is read, normalised and gated on its own (checks in DuckDB); accepted rows are
+staged in Parquet buckets by symbol and quarantined rows in a staging file. Only when the
+whole file has been read are they committed — quarantine first, then the lake bucket by
+bucket — so a file that turns out unreadable half-way leaves nothing behind.
+
+Keys are remembered across chunks (64-bit hashes of key and values): a later exact copy of
+an earlier row is held as ``unique_key``, a later row with the same key and other values
+as ``unique_key_conflict`` (the earlier one, already accepted, stays). Rules that look along
+a series (spikes, stale prices, session closes) see one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from axiom_features.contracts import BAR_KEY, NUMERIC_BAR_COLUMNS, QUARANTINE_SCHEMA, conform
+from axiom_features.ingest.csv_stream import iter_csv
+from axiom_features.ingest.normalize import NormalizedFile
+from axiom_features.lake import BarLake, UpsertResult
+from axiom_features.paths import RepoPaths
+from axiom_features.quality.context import GateContext
+from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
+from axiom_features.quality.quarantine import quarantine_path, write_quarantine
+from axiom_features.quality.rules import Rule
+from axiom_features.quality.store import quality_dir
+from axiom_features.quality.suites import BAR_RULES
+
+BUCKETS = 16
+
+
+@dataclass
+class StreamTotals:
+    rows_in: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    warned: int = 0
+    rule_counts: Counter = field(default_factory=Counter)
+    symbols: set[str] = field(default_factory=set)
+    stored: UpsertResult = UpsertResult(0, 0, 0)
+    chunks: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class KeyMemory:
+    """Hashes of the keys (and values) accepted so far, to catch copies across chunks."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.values = np.empty(0, dtype=np.uint64)
+
+    @staticmethod
+    def hashes(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        keys = pd.util.hash_pandas_object(bars[list(BAR_KEY)], index=False).to_numpy()
+        values = pd.util.hash_pandas_object(bars[list(NUMERIC_BAR_COLUMNS)], index=False)
+        return keys, values.to_numpy()
+
+    def seen(self, keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: its key was accepted before (same values), or before with other values."""
+        if not len(self.keys):
+            none = np.zeros(len(keys), dtype=bool)
+            return none, none.copy()
+        where = np.searchsorted(self.keys, keys).clip(0, len(self.keys) - 1)
+        known = self.keys[where] == keys
+        same = known & (self.values[where] == values)
+        return same, known & ~same
+
+    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
+        keys, values = np.concatenate([self.keys, keys]), np.concatenate([self.values, values])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.values = keys[order], values[order]
+
+
+def stream_csv(
+    path: Path,
+    repo: RepoPaths,
+    *,
+    run_id: str,
+    chunk_rows: int,
+    convert,  # noqa: ANN001 - RawFile -> NormalizedFile
+    gate_options: dict,
+    rules: Sequence[Rule] = BAR_RULES,
+    on_chunk=None,  # noqa: ANN001 - Callable[[NormalizedFile, GateResult], None]
+) -> StreamTotals:
+    """Read, gate and stage ``path`` chunk by chunk, then commit; returns the totals."""
+    staging = quality_dir(repo) / "staging" / run_id
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    totals, memory = StreamTotals(), KeyMemory()
+    try:
+        for raw in iter_csv(path, chunk_rows):
+            part: NormalizedFile = convert(raw)
+            bars = part.bars
+            keys, values = KeyMemory.hashes(bars)
+            same, other = memory.seen(keys, values)
+            failures = part.failures.copy()
+            failures[same] = _add(failures[same], "unique_key")
+            failures[other] = _add(failures[other], "unique_key_conflict")
+            context = GateContext(engine="duckdb", **gate_options)
+            try:
+                gate = validate_bars(
+                    bars, prior_failures=failures, rules=rules, context=context, where=str(path)
+                )
+            except BatchBlocked as exc:
+                from axiom_features.ingest.importer import _located
+
+                raise _located(exc, [part]) from exc
+            accepted_pos = gate.accepted.index.to_numpy()
+            memory.add(keys[accepted_pos], values[accepted_pos])
+            _stage(staging, totals.chunks, part, gate, run_id)
+            _count(totals, part, gate)
+            if on_chunk is not None:
+                on_chunk(part, gate)
+        _commit(staging, repo, run_id, totals)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return totals
+
+
+def _add(labels: pd.Series, name: str) -> pd.Series:
+    return labels.where(labels == "", labels + ";").fillna("") + name
+
+
+def _count(totals: StreamTotals, part: NormalizedFile, gate: GateResult) -> None:
+    totals.chunks += 1
+    totals.rows_in += len(part.bars)
+    totals.accepted += len(gate.accepted)
+    totals.quarantined += len(gate.rejected)
+    totals.warned += len(gate.warnings)
+    totals.rule_counts.update(gate.rule_counts)
+    totals.symbols |= set(part.bars["symbol"].dropna().unique())
+    totals.notes = sorted(set(totals.notes) | set(part.notes))
+
+
+def _bucket(symbols: pd.Series) -> np.ndarray:
+    return np.fromiter((zlib.crc32(str(s).encode()) % BUCKETS for s in symbols), dtype=np.int64)
+
+
+def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, run_id: str) -> None:
+    from axiom_features.ingest.importer import _quarantine_table
+
+    accepted = gate.accepted
+    if len(accepted):
+        buckets = _bucket(accepted["symbol"])
+        for b in np.unique(buckets):
+            rows = accepted[buckets == b]
+            path = staging / f"accepted-{b:02d}" / f"{chunk:06d}.parquet"
+            path.parent.mkdir(exist_ok=True)
+            rows.to_parquet(path, index=False)
+    if len(gate.rejected):
+        table = _quarantine_table(gate, [part], run_id)
+        pq.write_table(table, staging / f"held-{chunk:06d}.parquet")
+
+
+def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -> None:
+    held = sorted(staging.glob("held-*.parquet"))
+    if held:
+        if quarantine_path(repo, run_id).exists():
+            raise FileExistsError(f"run {run_id} already has a quarantine file")
+        tables = [conform(pq.read_table(p), QUARANTINE_SCHEMA, p) for p in held]
+        write_quarantine(pa.concat_tables(tables), repo, run_id)
+    lake = BarLake(repo)
+    stored = UpsertResult(0, 0, 0)
+    for folder in sorted(staging.glob("accepted-*")):
+        frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
+        result = lake.upsert(frame.reset_index(drop=True))
+        stored = UpsertResult(*(a + b for a, b in zip(stored, result, strict=True)))
+    totals.stored = stored
