@@ -74,7 +74,7 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
 
 def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableType]:  # noqa: ANN001
     """Drift share per view, the flagged features of ``focus`` (default: the most drifted
-    view), and the alerts: counts per rule, and every new critical one."""
+    view), and the incidents this check opened and delivered."""
     from axiom_features.reporting_monitoring import drift_table
 
     if not result.drift:
@@ -90,22 +90,25 @@ def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableTy
     yield shares
     chosen = next((r for r in reports if r.feature_view == focus), reports[0])
     yield drift_table(chosen)
-    delivered = {a.key for a in result.delivered}
-    counts: dict[str, int] = {}
-    for alert in result.alerts:
-        counts[alert.rule] = counts.get(alert.rule, 0) + 1
+    by_subject: dict[str, list] = {}
+    for alert in result.delivered:
+        subject = alert.labels.get("feature_view") or alert.subject
+        by_subject.setdefault(subject, []).append(alert)
     table = Table(
-        "severity",
-        "alert",
-        "title",
+        "view / job",
         "new",
-        title="alerts: " + (", ".join(f"{n} {rule}" for rule, n in counts.items()) or "none"),
+        "critical",
+        "keys",
+        title=f"alerts: {len(result.delivered)} new incident(s) delivered, "
+        f"{len(result.alerts) - len(result.delivered)} still open from earlier checks",
         title_justify="left",
     )
-    for alert in result.alerts:
-        if alert.severity == "critical":
-            table.add_row(alert.severity, alert.key, alert.title,
-                          "delivered" if alert.key in delivered else "already open")  # fmt: skip
+    for subject, alerts in sorted(by_subject.items(), key=lambda kv: -len(kv[1])):
+        critical = [a.key for a in alerts if a.severity == "critical"]
+        keys = ", ".join(a.key.split(":")[-1] for a in alerts[:5]) + (
+            " …" if len(alerts) > 5 else ""
+        )
+        table.add_row(subject, str(len(alerts)), ", ".join(critical) or "-", keys)
     yield table
 
 

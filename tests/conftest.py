@@ -38,6 +38,14 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A database of this test's own, beside the session's: offline tables are named after
+    their views, so repos that load the same views need separate databases."""
+    with scratch_database(postgres_url) as url:
+        yield url
+
+
 def copy_feature_repo(dest: Path, project: str | None = None) -> Path:
     """A copy of the repo's Feast definitions and profiles in ``dest``, with its own data.
 

@@ -139,11 +139,11 @@ def test_plain_feast_materialize_incremental_leaves_profiles(built_repo: Path) -
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_redis_serves_the_same_values_as_sqlite(
-    built_repo: Path, redis_url: str, postgres_url: str, monkeypatch
+    built_repo: Path, redis_url: str, fresh_postgres_url: str, monkeypatch
 ) -> None:
     monkeypatch.chdir(built_repo)
     monkeypatch.setenv("AXIOM_REDIS_URL", redis_url)
-    monkeypatch.setenv("AXIOM_POSTGRES_URL", postgres_url)
+    monkeypatch.setenv("AXIOM_POSTGRES_URL", fresh_postgres_url)
     start = NOW - timedelta(days=400)
     jobs.load_offline(built_repo, "production")  # the production offline store is PostgreSQL
     jobs.apply(built_repo, profile="production")

@@ -62,3 +62,25 @@ def test_newer_bundles_supersede_days_and_prune_removes_emptied_ones(tmp_path: P
     assert [r.run_id for r in removed] == ["r1"]
     assert [r.run_id for r in store.list(kind="offline_daily")] == ["r2"]
     assert profile_summary(store.load(store.list()[0])).loc["a", "count"] == 1500
+
+
+def test_the_transform_job_profiles_each_new_day_once(feature_repo: Path) -> None:
+    from datetime import UTC, datetime
+
+    from axiom_features import jobs
+    from axiom_features.paths import RepoPaths
+    from axiom_features.synthetic import generate_bars
+
+    end = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+    bars = generate_bars(["AXM", "BLQ"], 40, seed=2, end=end)
+    late = (bars["symbol"] == "BLQ") & (bars["event_timestamp"] == bars["event_timestamp"].max())
+    jobs.ingest_frame(feature_repo, bars[~late], source="s", origin="<t>")
+    jobs.transform(feature_repo, views=["ta_overlap"])
+    store = ProfileStore(RepoPaths(feature_repo).profiles)
+    first = store.day_index("ta_overlap")
+    assert len(first) == 40 and sum(rows for _, rows in first.values()) == len(bars) - 1
+    jobs.ingest_frame(feature_repo, bars[late], source="s", origin="<t>")  # BLQ's last bar
+    jobs.transform(feature_repo, views=["ta_overlap"])
+    records = store.list(feature_view="ta_overlap", kind="offline_daily")
+    assert len(records) == 2 and list(records[-1].segments or {}) == [max(first)]
+    assert sum(rows for _, rows in store.day_index("ta_overlap").values()) == len(bars)

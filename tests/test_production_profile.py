@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from axiom_features.feature_store import open_store
 from axiom_features.offline.postgres_store import connection_url
 from axiom_features.synthetic import generate_bars
 from tests.conftest import copy_feature_repo
+from tests.services import scratch_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -30,10 +32,17 @@ SYMBOLS = ["PGA", "PGB"]
 
 
 @pytest.fixture(scope="module")
+def module_postgres_url(postgres_url: str) -> Iterator[str]:
+    with scratch_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def production_repo(
-    tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_url: str
-) -> Path:
+    tmp_path_factory: pytest.TempPathFactory, module_postgres_url: str, redis_url: str
+) -> Iterator[Path]:
     """Two symbols transformed under the production profile (so loaded into PostgreSQL)."""
+    postgres_url = module_postgres_url
     cwd = os.getcwd()
     saved = {k: os.environ.get(k) for k in ("AXIOM_POSTGRES_URL", "AXIOM_REDIS_URL")}
     os.environ["AXIOM_POSTGRES_URL"], os.environ["AXIOM_REDIS_URL"] = postgres_url, redis_url
@@ -65,10 +74,10 @@ def _feast(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_the_transform_job_loads_every_view_into_postgresql_once(
-    production_repo: Path, postgres_url: str
+    production_repo: Path, module_postgres_url: str
 ) -> None:
     jobs.transform(production_repo, workers=1, symbols=["PGA"], profile="production")  # again
-    with psycopg.connect(connection_url(postgres_url)) as conn:
+    with psycopg.connect(connection_url(module_postgres_url)) as conn:
         rows = conn.execute(
             "SELECT symbol, count(*), count(DISTINCT event_timestamp) FROM ta_overlap "
             "GROUP BY symbol ORDER BY symbol"

@@ -10,7 +10,7 @@ entity's winning (file, row); the second reads the feature columns of those rows
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,8 +29,8 @@ def parquet_files(path: Path) -> list[str]:
     return [str(f) for f in files]
 
 
-def _list_literal(files: Sequence[str]) -> str:
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+OLDEST = datetime(1, 1, 1, tzinfo=UTC)
+"""Stands in for a missing created timestamp: such a row loses every tie."""
 
 
 def pull_latest(
@@ -47,7 +47,8 @@ def pull_latest(
     """One row per entity: join keys, features, event (and created) timestamp, as Arrow.
 
     Timestamps come back as ``timestamp[us, tz=UTC]``; naive timestamps in the files are
-    read as UTC.
+    read as UTC. Rows equal in event and created time are told apart by file name and row
+    number (the last one wins), so the result does not depend on scan order.
     """
     files = parquet_files(path)
     ts_columns = [timestamp_field]
@@ -61,30 +62,42 @@ def pull_latest(
         con.execute("SET TimeZone = 'UTC'")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        source = f"read_parquet({_list_literal(files)}, filename = true, file_row_number = true)"
         ts = f"CAST({_quote(timestamp_field)} AS TIMESTAMPTZ)"
-        order = [f"{ts} DESC"]
-        if created_timestamp_column:
-            order.append(f"CAST({_quote(created_timestamp_column)} AS TIMESTAMPTZ) DESC")
-        order += ["filename DESC", "file_row_number DESC"]
-        partition = ", ".join(_quote(k) for k in join_keys) or "NULL"
-        con.execute(
-            f"""
-            CREATE TEMP TABLE winners AS
-            SELECT filename, file_row_number FROM {source}
-            WHERE {ts} BETWEEN $start AND $end
-            QUALIFY row_number() OVER (PARTITION BY {partition} ORDER BY {", ".join(order)}) = 1
-            """,
-            {"start": start, "end": end},
+        created = (
+            f"COALESCE(CAST({_quote(created_timestamp_column)} AS TIMESTAMPTZ), $oldest)"
+            if created_timestamp_column
+            else "$oldest"
         )
-        winners = con.sql("SELECT filename, file_row_number FROM winners").fetchall()
-        if not winners:
-            return _empty(con, files, columns, ts_columns)
+        keys = ", ".join(_quote(k) for k in join_keys)
+        winners = con.execute(
+            f"""
+            SELECT w.f, w.n FROM (
+                SELECT arg_max({{'f': filename, 'n': file_row_number}},
+                               {{'t': {ts}, 'c': {created}, 'f': filename, 'n': file_row_number}})
+                       AS w
+                FROM read_parquet($files, filename = true, file_row_number = true)
+                WHERE {ts} BETWEEN $start AND $end
+                GROUP BY {keys}
+            )
+            """,
+            {"files": files, "start": start, "end": end, "oldest": OLDEST},
+        ).fetchall()
         select = ", ".join(
             f"CAST({_quote(c)} AS TIMESTAMPTZ) AS {_quote(c)}" if c in ts_columns else _quote(c)
             for c in columns
         )
-        return con.sql(_rows_query(select, winners)).to_arrow_table()
+        if not winners:
+            return con.execute(
+                f"SELECT {select} FROM read_parquet($files) LIMIT 0", {"files": files[:1]}
+            ).to_arrow_table()
+        query, params = _rows_query(select, winners)
+        if "winners" in query:
+            files_won, rows_won = zip(*winners, strict=True)
+            con.register(
+                "winners",
+                pa.table({"f": pa.array(files_won), "n": pa.array(rows_won, pa.int64())}),
+            )
+        return con.sql(query, params=params).to_arrow_table()
     finally:
         con.close()
 
@@ -94,32 +107,24 @@ MAX_ROW_GROUPS = 256
 row number pushed down); past this many distinct row numbers, one scan with a join."""
 
 
-def _rows_query(select: str, winners: list[tuple[str, int]]) -> str:
+def _rows_query(select: str, winners: list[tuple[str, int]]) -> tuple[str, dict]:
     by_row: dict[int, list[str]] = {}
     for filename, row in winners:
         by_row.setdefault(int(row), []).append(filename)
     if len(by_row) <= MAX_ROW_GROUPS:
-        return " UNION ALL ".join(
-            f"SELECT {select} FROM read_parquet({_list_literal(sorted(names))}, "
-            f"file_row_number = true) WHERE file_row_number = {row}"
-            for row, names in sorted(by_row.items())
-        )
+        parts, params = [], {}
+        for i, (row, names) in enumerate(sorted(by_row.items())):
+            params[f"files{i}"] = sorted(names)
+            parts.append(
+                f"SELECT {select} FROM read_parquet($files{i}, file_row_number = true) "
+                f"WHERE file_row_number = {row}"
+            )
+        return " UNION ALL ".join(parts), params
     names = sorted({filename for filename, _ in winners})
     lo, hi = min(by_row), max(by_row)
     return (
-        f"SELECT {select} FROM read_parquet({_list_literal(names)}, filename = true, "
-        f"file_row_number = true) AS p WHERE p.file_row_number BETWEEN {lo} AND {hi} "
-        "AND (p.filename, p.file_row_number) IN (SELECT filename, file_row_number FROM winners)"
+        f"SELECT {select} FROM read_parquet($files, filename = true, file_row_number = true) "
+        f"AS p WHERE p.file_row_number BETWEEN {lo} AND {hi} "
+        "AND (p.filename, p.file_row_number) IN (SELECT f, n FROM winners)",
+        {"files": names},
     )
-
-
-def _empty(
-    con: duckdb.DuckDBPyConnection, files: list[str], columns: list[str], ts_columns: list[str]
-) -> pa.Table:
-    select = ", ".join(
-        f"CAST({_quote(c)} AS TIMESTAMPTZ) AS {_quote(c)}" if c in ts_columns else _quote(c)
-        for c in columns
-    )
-    return con.sql(
-        f"SELECT {select} FROM read_parquet({_list_literal(files[:1])}) LIMIT 0"
-    ).to_arrow_table()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from axiom_features.quality.context import GateContext
 from axiom_features.quality.gx_engine import run_checks
 from axiom_features.quality.rules import Check, Rule, Severity
 
@@ -112,18 +113,29 @@ def validate_table(
     *,
     engine: str = "auto",
     partition_rows: int | None = None,
+    context: GateContext | None = None,
 ) -> TableVerdict:
-    """Check a feature table against ``rules`` (those whose columns it has).
+    """Check a table (feature table, fundamentals, news) against ``rules`` it has columns for.
 
     With ``partition_rows``, the frame is checked in slices of that many rows and the row
-    positions stitched together, so memory stays bounded by the slice.
+    positions stitched together, so memory stays bounded by the slice (derived rules then
+    see one slice at a time). Rows failing ``quarantine`` rules are counted like the others.
     """
-    rules = [r for r in rules if all(c in frame for ch in r.checks for c in ch.columns)]
+    ctx = context or GateContext()
+    rules = [
+        r
+        for r in rules
+        if r.derive is not None or all(c in frame for ch in r.checks for c in ch.columns)
+    ]
     checks = [c for r in rules for c in r.checks]
     step = partition_rows or max(len(frame), 1)
     found: dict[str, list[np.ndarray]] = {c.key: [] for c in checks}
     for start in range(0, len(frame), step):
-        outcomes = run_checks(frame.iloc[start : start + step], checks, engine)
+        part = frame.iloc[start : start + step]
+        derived = {r.derived_column: r.derive(part, ctx) for r in rules if r.derive is not None}
+        if derived:
+            part = part.assign(**derived)
+        outcomes = run_checks(part, checks, engine)
         for key, outcome in outcomes.items():
             if outcome.unexpected is not None:
                 found[key].append(outcome.unexpected + start)

@@ -129,9 +129,7 @@ def _runnable(check: Check, frame: pd.DataFrame) -> bool:
     return check.expectation == "ExpectColumnToExist" or all(c in frame for c in check.columns)
 
 
-def _check_batch_rules(
-    rules: Sequence[Rule], bars: pd.DataFrame, where: str, engine: str
-) -> None:
+def _check_batch_rules(rules: Sequence[Rule], bars: pd.DataFrame, where: str, engine: str) -> None:
     checks = [c for r in rules for c in r.checks if _runnable(c, bars)]
     outcomes = run_checks(bars, checks, engine)
     reasons, first = [], None

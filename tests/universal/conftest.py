@@ -30,9 +30,16 @@ from axiom_features.offline.postgres_store import STORE_TYPE as POSTGRES_STORE
 from axiom_features.offline.postgres_store import connection_url, settings_from_url
 from axiom_features.offline.postgres_tables import load_offline_views
 from axiom_features.online.redis_store import STORE_TYPE as REDIS_STORE
+from tests.services import scratch_database
 from tests.universal import data
 
-BACKENDS = ("parquet-sqlite", "parquet-redis", "postgres-redis")
+BACKENDS = (
+    pytest.param("parquet-sqlite", id="parquet-sqlite"),
+    pytest.param("parquet-redis", id="parquet-redis", marks=pytest.mark.redis),
+    pytest.param(
+        "postgres-redis", id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]
+    ),
+)
 
 
 @dataclass
@@ -117,7 +124,11 @@ def backend(
 ) -> Iterator[Backend]:
     name = request.param
     redis_url = request.getfixturevalue("redis_url") if "redis" in name else None
-    postgres_url = request.getfixturevalue("postgres_url") if "postgres" in name else None
+    database = None
+    postgres_url = None
+    if "postgres" in name:  # a database per module: both modules load the same table names
+        database = scratch_database(request.getfixturevalue("postgres_url"))
+        postgres_url = database.__enter__()
     root = tmp_path_factory.mktemp(name)
     tables = {v.name: data.view_rows(v, seed=i + 11) for i, v in enumerate(data.VIEWS)}
     data.write_offline_tables(root, tables)
@@ -147,3 +158,5 @@ def backend(
         yield Backend(name=name, root=root, store=store, stock=twin, tables=tables)
     finally:
         os.chdir(cwd)
+        if database is not None:
+            database.__exit__(None, None, None)
