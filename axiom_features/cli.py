@@ -165,7 +165,10 @@ def generate(symbols: int, days: int, seed: int, out: Path):
 @pass_context
 @fail_cleanly
 def transform(ctx: Context, symbols: str | None, views: str | None, workers: int):
-    """Compute feature views from the lake's bars into the offline tables."""
+    """Compute feature views from the lakes into the offline tables.
+
+    Under a profile whose offline store is PostgreSQL, the tables written are loaded there too.
+    """
     from axiom_features import jobs
 
     with progress_bar("transform") as update:
@@ -175,6 +178,7 @@ def transform(ctx: Context, symbols: str | None, views: str | None, workers: int
             views=views.split(",") if views else None,
             workers=workers,
             progress=update,
+            profile=ctx.profile,
         )
     rows = [(view, f"{n:,} rows") for view, n in result.rows_per_view.items()]
     console.print(summary_table(f"transform: {result.symbols} symbols", rows))

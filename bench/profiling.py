@@ -24,7 +24,9 @@ Materialization overhead (``materialize_with_profiles``): the same materializati
 two views of :mod:`bench.feature_tables` (500 symbols x 2,520 days, 50 + 150 float columns)
 through the platform's engine into Redis, with the profile of the rows written (the
 default) against ``profiling: false`` (baseline ``materialize_without_profiles``). Runs
-alternate, each in a fresh process, ``BENCH_REPEATS`` of each; medians compared.
+alternate, each in a fresh process, ``BENCH_REPEATS`` of each; medians compared. The time
+the engine spends in its profiling step is also reported (``profile_step_seconds``), since
+on a busy machine run-to-run noise can exceed the step itself.
 
 Offline day profiles (``offline_daily_profiles``, reference only): sketching every day of the
 150-column view (1.26M rows, 2,520 days) as the transform job does, against reading that view's
@@ -207,10 +209,56 @@ def _yaml_with_profiling(repo: Path, redis_url: str, profiling: bool) -> Path:
     return path
 
 
+def materialize_child(yaml: str, offline: str) -> None:
+    """One timed materialization in this (fresh) process, also timing the engine's profiling
+    step (profile + store + freshness record); prints a JSON result."""
+    import json
+
+    from axiom_features.materialize.engine import ProfilingComputeEngine
+    from bench.feature_tables import VIEWS, open_applied
+    from bench.materialize import END, START
+
+    spent = [0.0]
+    step = ProfilingComputeEngine._profile
+
+    def timed(self: Any, *args: Any) -> None:
+        started = time.perf_counter()
+        step(self, *args)
+        spent[0] += time.perf_counter() - started
+
+    ProfilingComputeEngine._profile = timed  # type: ignore[method-assign]
+    path = Path(yaml)
+    store = open_applied(path.parent, path, Path(offline))
+    started = time.perf_counter()
+    store.materialize(start_date=START, end_date=END, feature_views=list(VIEWS))
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "profile_step": spent[0]}))
+
+
+def run_materialize_child(yaml: Path, offline: Path) -> dict[str, Any]:
+    import json
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "bench.profiling",
+        "--materialize-child",
+        str(yaml),
+        str(offline),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{yaml.name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def materialize_cases() -> list[dict[str, Any]]:
     """The same materialization with and without profiles, alternating, fresh processes."""
     from bench.feature_tables import BenchRedis, offline_root
-    from bench.materialize import run_child
+
+    run_child = run_materialize_child
 
     offline = offline_root() / "offline"
     repo = CACHE_DIR / "profiling_materialize_repo"
@@ -230,6 +278,7 @@ def materialize_cases() -> list[dict[str, Any]]:
     finally:
         redis.close()
     with_, without = (median(r["seconds"] for r in runs[on]) for on in (True, False))
+    step = median(r["profile_step"] for r in runs[True])
     return [
         cost_case(
             "materialize_with_profiles",
@@ -242,6 +291,9 @@ def materialize_cases() -> list[dict[str, Any]]:
             baseline_runs=[round(r["seconds"], 3) for r in runs[False]],
             baseline_peak_rss_mb=max(r["peak_rss_mb"] for r in runs[False]),
             engine="axiom_features.materialize.fast_engine.FastComputeEngine, Redis online",
+            profile_step_seconds=round(step, 4),
+            profile_step_share=round(step / with_, 4),
+            load_average=[round(x, 2) for x in os.getloadavg()],
             profiles_written=profiles,
         )
     ]
@@ -409,4 +461,9 @@ def whylogs_cases() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:2] == ["--materialize-child"]:
+        materialize_child(sys.argv[2], sys.argv[3])
+    else:
+        main()

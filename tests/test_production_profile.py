@@ -136,3 +136,35 @@ def test_training_on_postgresql_equals_training_on_parquet(production_repo: Path
         a, b = on_postgres[column].to_numpy(float), on_parquet[column].to_numpy(float)
         assert np.array_equal(a, b, equal_nan=True), column
     assert not math.isnan(on_postgres["sma_20"].dropna().iloc[0])
+
+
+def _axiom(root: Path, *args: str) -> subprocess.CompletedProcess:
+    axiom = Path(sys.executable).with_name("axiom")
+    return subprocess.run(
+        [str(axiom), "--repo", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
+
+
+def test_axiom_offline_load_copies_the_tables_and_refuses_a_parquet_profile(
+    production_repo: Path,
+) -> None:
+    done = _axiom(
+        production_repo,
+        "--profile",
+        "production",
+        "offline",
+        "load",
+        "--views",
+        "ta_overlap",
+        "--symbols",
+        "PGB",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ta_overlap" in done.stdout and "offline load" in done.stdout
+    refused = _axiom(production_repo, "offline", "load")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error:") and "not PostgreSQL" in refused.stderr
