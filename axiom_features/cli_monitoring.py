@@ -37,7 +37,7 @@ def health(ctx: Context, as_json: bool, at: str | None, history_days: float):
             table.add_row(c.kind, c.name, f"[{style}]{c.status}[/]", c.detail)
         console.print(table)
         shares = [
-            f"{view} {share:.0%}" if share is not None else f"{view} -"
+            f"{view} {share:.1%}" if share is not None else f"{view} -"
             for view, share in report.sla_history.items()
         ]
         console.print(f"within SLA over {history_days:g} days: " + ", ".join(shares))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitoring.alert_routes import JsonlRouteConfig, LogRouteConfig, RouteConfig
 from monitoring.alerts import DEFAULT_RULES, RuleConfig
@@ -68,4 +68,8 @@ def load_config(root: Path) -> MonitoringConfig:
     if not path.exists():
         return MonitoringConfig()
     data: Any = yaml.safe_load(os.path.expandvars(path.read_text())) or {}
-    return MonitoringConfig.model_validate(data)
+    try:
+        return MonitoringConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{path}: {problems}") from exc

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -160,6 +161,14 @@ def test_http_server_answers_as_feast_serve(stores) -> None:
             got = json.loads(answer.read())
         expected = convert_response_to_dict(stock.get_online_features(features, entities).proto)
         assert got == json.loads(json.dumps(expected))
+
+        unknown = urllib.request.Request(
+            f"http://127.0.0.1:{port}/get-online-features",
+            data=json.dumps({"features": ["nope:x"], "entities": entities}).encode(),
+        )
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(unknown, timeout=10)
+        assert error.value.code == 404  # feast serve's status for an unknown feature view
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -209,6 +209,7 @@ def _import_streamed(
     now = pd.Timestamp(quality.now or datetime.now(UTC))
     chunk_metrics: list[BatchMetrics] = []
     examples: dict = {}
+    found: list[pd.DataFrame] = []
 
     def measure(part: NormalizedFile, gate: GateResult) -> None:
         chunk_metrics.append(
@@ -226,6 +227,8 @@ def _import_streamed(
         verdict = passed_verdict(run_id, gate, quality.rules(), _locator([part]), part.bars)
         for rule, shown in verdict["examples"].items():
             examples.setdefault(rule, shown)
+        if len(gate.findings):
+            found.append(_with_locations(gate.findings, _locator([part]), run_id))
 
     options = {"now": now, "calendar": calendar, "allowed_symbols": quality.allowed_symbols}
     try:
@@ -246,6 +249,8 @@ def _import_streamed(
         raise
     metrics = combine_metrics(chunk_metrics, now=now, calendar=calendar)
     MetricStore(repo).append(metrics)
+    if found:
+        write_findings(repo, run_id, pd.concat(found, ignore_index=True).drop(columns="row"))
     verdict = {
         "run_id": run_id,
         "status": "passed",
@@ -261,6 +266,7 @@ def _import_streamed(
         },  # fmt: skip
         "examples": examples,
         "chunks": totals.chunks,
+        "findings": sum(len(f) for f in found),
     }
     write_json(verdict_path(repo, run_id), verdict)
     held = totals.quarantined
@@ -288,6 +294,7 @@ def _import_streamed(
         ],
         quarantine_path=(repo.quarantine / f"{run_id}.parquet") if held else None,
         warned=totals.warned,
+        findings=sum(len(f) for f in found),
         metrics=metrics,
     )
 

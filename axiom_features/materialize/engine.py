@@ -127,7 +127,7 @@ class ProfilingComputeEngine(LocalComputeEngine):
                 profile_frame(written.select(columns)),
                 run_id=run_id,
                 feature_view=view.name,
-                start=task.start_time,
+                start=min(task.start_time, task.end_time),  # an incremental start past the end
                 end=task.end_time,
                 row_count=written.num_rows,
                 feature_view_version=version,

@@ -87,8 +87,9 @@ def pull_latest(
             for c in columns
         )
         if not winners:
-            return con.execute(
-                f"SELECT {select} FROM read_parquet($files) LIMIT 0", {"files": files[:1]}
+            return con.sql(
+                f"SELECT {select} FROM read_parquet($files) LIMIT 0",
+                params={"files": files[:1]},
             ).to_arrow_table()
         query, params = _rows_query(select, winners)
         if "winners" in query:

@@ -4,7 +4,8 @@
 (``entities``, ``features`` or ``feature_service``, ``full_feature_names``) and answers the
 same JSON (``metadata.feature_names``, ``results[].values/statuses/event_timestamps``), read
 through :func:`axiom_features.online.fast_read.get_online_features_json` and encoded with
-orjson. ``GET /health`` answers ``{"status": "ok"}``.
+orjson; Feast's errors get Feast's status codes and error bodies (unknown feature view: 404).
+``GET /health`` answers ``{"status": "ok"}``.
 
 Each request is served on the event loop without a thread hop (a read is a few
 milliseconds of CPU); run more processes (``--workers``) for concurrent clients.
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import orjson
 from feast import FeatureStore
+from feast.errors import FeastError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,11 +45,14 @@ def create_app(store: FeatureStore) -> Starlette:
             if not isinstance(body, dict):
                 raise ValueError("the request body must be a JSON object")
             return _json(get_online_features_json(store, body))
+        except FeastError as exc:  # the status and body feast serve answers
+            logger.exception("get-online-features failed")
+            return _json(exc.to_error_detail(), status=exc.http_status_code())
         except (ValueError, KeyError, orjson.JSONDecodeError) as exc:
             return _json({"error": str(exc)}, status=422)
         except Exception as exc:  # the client gets the reason, the log the trace
             logger.exception("get-online-features failed")
-            return _json({"error": f"{type(exc).__name__}: {exc}"}, status=500)
+            return _json(str(exc), status=500)
 
     async def health(_: Request) -> Response:
         return _json({"status": "ok"})
