@@ -157,8 +157,17 @@ def _alerts(data: DashboardData) -> str:
         f"<td>{escape(e['alert']['title'])}</td><td>{escape(e.get('route', ''))}</td></tr>"
         for e in data.alerts
     )
+    incidents = "".join(
+        f"<tr data-key='{escape(i['alert']['key'])}'><td>{escape(i['opened_at'][:19])}</td>"
+        f"<td class='{'critical' if i['alert']['severity'] == 'critical' else 'warn'}'>"
+        f"{escape(i['alert']['severity'])}</td><td>{escape(i['alert']['key'])}</td>"
+        f"<td>{escape(i['alert']['title'])}</td><td>{escape(', '.join(i['delivered']))}</td></tr>"
+        for i in sorted(data.open_incidents, key=lambda i: i["opened_at"], reverse=True)
+    )
     return (
-        f"<h2>Alerts ({len(data.open_incidents)} open)</h2><table id='alerts'><tr><th>at</th>"
+        f"<h2>Alerts: {len(data.open_incidents)} open incidents</h2><table id='incidents'>"
+        "<tr><th>opened</th><th>severity</th><th>key</th><th>title</th><th>delivered to</th></tr>"
+        f"{incidents}</table><h3>Latest alert events</h3><table id='alerts'><tr><th>at</th>"
         f"<th>event</th><th>severity</th><th>key</th><th>title</th><th>route</th></tr>{rows}</table>"
     )
 
