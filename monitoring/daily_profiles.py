@@ -4,9 +4,10 @@ A day's sketch holds, per numeric column, the counts whylogs keeps (n, null, nan
 non-missing values' count, mean and M2, and a KLL sketch (``k=128``, rank error about 2%)
 in the whylogs sketching library's own format. That is what drift and the dashboard's
 distribution plots need; it is written and read without whylogs' per-metric protobuf
-objects, which cost about 40 µs per column and day to read back; each day is zlib-compressed. Day sketches merge exactly
-(counts add, moments combine, KLL sketches merge), and :meth:`DaySketch.to_profile` turns
-any merge into a whylogs profile with ``counts`` and ``distribution`` metrics.
+objects, which cost about 40 µs per column and day to read back; each day is
+zlib-compressed. Day sketches merge exactly (counts add, moments combine, KLL sketches
+merge), and :meth:`DaySketch.to_profile` turns any merge into a whylogs profile with
+``counts`` and ``distribution`` metrics.
 """
 
 from __future__ import annotations
