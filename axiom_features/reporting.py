@@ -11,6 +11,7 @@ from rich.table import Table
 from axiom_features.cli_support import summary_table
 from axiom_features.ingest import ImportResult
 from axiom_features.materialize.run_context import MaterializedView
+from axiom_features.quality import BAR_RULES, Severity
 
 
 def import_summary(result: ImportResult) -> Table:
@@ -25,8 +26,10 @@ def import_summary(result: ImportResult) -> Table:
         ("quarantined", f"{result.quarantined:,}"),
         ("timezone of naive timestamps", result.timezone),
     ]
+    warn_rules = {r.name for r in BAR_RULES if r.severity is Severity.WARN}
     for rule, count in sorted(result.rule_counts.items()):
-        rows.append((f"  failed {rule}", f"{count:,}"))
+        verb = "warned" if rule in warn_rules else "failed"
+        rows.append((f"  {verb} {rule}", f"{count:,}"))
     if result.adj_close_ignored:
         rows.append(("Adj Close", "present and ignored (use --use-adjusted to apply it)"))
     if result.quarantined:
