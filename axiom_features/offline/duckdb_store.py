@@ -149,6 +149,36 @@ class AxiomRetrievalJob(DaskRetrievalJob):
         )
         self._compute = compute
 
+    @classmethod
+    def for_request(
+        cls,
+        compute: Callable[[], JoinedFrame],
+        *,
+        entity_df: pd.DataFrame,
+        timestamp_column: str,
+        feature_refs: list[str],
+        project: str,
+        registry: BaseRegistry,
+        full_feature_names: bool,
+        repo_path: str,
+    ) -> AxiomRetrievalJob:
+        """The job answering one ``get_historical_features`` request, with Feast's metadata."""
+        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True).dt.floor("us")
+        return cls(
+            compute,
+            full_feature_names=full_feature_names,
+            repo_path=repo_path,
+            on_demand_feature_views=OnDemandFeatureView.get_requested_odfvs(
+                feature_refs, project, registry
+            ),
+            metadata=RetrievalMetadata(
+                features=feature_refs,
+                keys=[c for c in entity_df.columns if c != timestamp_column],
+                min_event_timestamp=stamps.min().to_pydatetime() if len(stamps) else None,
+                max_event_timestamp=stamps.max().to_pydatetime() if len(stamps) else None,
+            ),
+        )
+
     def _to_df_internal(self, timeout: int | None = None) -> pd.DataFrame:
         return self._compute().to_pandas()
 
@@ -224,7 +254,6 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
         missing = {k for r in requests for k in r.entity_keys} - set(entity_df.columns)
         if missing:
             raise ValueError(f"entity_df lacks join key column(s): {', '.join(sorted(missing))}")
-        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True).dt.floor("us")
 
         def compute() -> JoinedFrame:
             with duckdb_connection(config) as con:
@@ -237,19 +266,15 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
                     threads=config.offline_store.threads,
                 )
 
-        return AxiomRetrievalJob(
+        return AxiomRetrievalJob.for_request(
             compute,
+            entity_df=entity_df,
+            timestamp_column=timestamp_column,
+            feature_refs=feature_refs,
+            project=project,
+            registry=registry,
             full_feature_names=full_feature_names,
             repo_path=str(config.repo_path),
-            on_demand_feature_views=OnDemandFeatureView.get_requested_odfvs(
-                feature_refs, project, registry
-            ),
-            metadata=RetrievalMetadata(
-                features=feature_refs,
-                keys=[c for c in entity_df.columns if c != timestamp_column],
-                min_event_timestamp=stamps.min().to_pydatetime() if len(stamps) else None,
-                max_event_timestamp=stamps.max().to_pydatetime() if len(stamps) else None,
-            ),
         )
 
     @staticmethod

@@ -38,10 +38,9 @@ from feast.infra.offline_stores.contrib.postgres_offline_store.postgres import (
 from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
     PostgreSQLSource,
 )
-from feast.infra.offline_stores.offline_store import RetrievalJob, RetrievalMetadata
+from feast.infra.offline_stores.offline_store import RetrievalJob
 from feast.infra.registry.base_registry import BaseRegistry
 from feast.infra.utils.postgres.connection_utils import _get_conn
-from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.repo_config import RepoConfig
 from feast.type_map import pg_type_code_to_arrow
 from psycopg import sql
@@ -301,7 +300,6 @@ class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
         missing = {k for r in requests for k in r.entity_keys} - set(entity_df.columns)
         if missing:
             raise ValueError(f"entity_df lacks join key column(s): {', '.join(sorted(missing))}")
-        stamps = pd.to_datetime(entity_df[timestamp_column], utc=True).dt.floor("us")
 
         def compute() -> JoinedFrame:
             return point_in_time_frame(
@@ -313,19 +311,15 @@ class AxiomPostgreSQLOfflineStore(PostgreSQLOfflineStore):
                 known_by_entity_time=filter_by_created_timestamp,
             )
 
-        return AxiomRetrievalJob(
+        return AxiomRetrievalJob.for_request(
             compute,
+            entity_df=entity_df,
+            timestamp_column=timestamp_column,
+            feature_refs=feature_refs,
+            project=project,
+            registry=registry,
             full_feature_names=full_feature_names,
             repo_path=str(config.repo_path),
-            on_demand_feature_views=OnDemandFeatureView.get_requested_odfvs(
-                feature_refs, project, registry
-            ),
-            metadata=RetrievalMetadata(
-                features=feature_refs,
-                keys=[c for c in entity_df.columns if c != timestamp_column],
-                min_event_timestamp=stamps.min().to_pydatetime() if len(stamps) else None,
-                max_event_timestamp=stamps.max().to_pydatetime() if len(stamps) else None,
-            ),
         )
 
     @staticmethod
