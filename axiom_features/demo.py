@@ -19,6 +19,7 @@ from axiom_features.news import NewsLake, generate_news
 from axiom_features.paths import RepoPaths
 from axiom_features.synthetic import generate_bars
 from axiom_features.transform_job import TransformResult
+from monitoring.alert_routes import LogRouteConfig
 from monitoring.config import load_config
 from monitoring.drift_check import DriftCheckConfig, ReferenceConfig
 from monitoring.profile_store import ProfileStore
@@ -210,6 +211,11 @@ def run_drift_period(
         current_days=n,
         reference=ReferenceConfig(kind="baseline", start=before[0], end=before[-1]),
     )
+    # The terminal shows critical incidents only; every alert still reaches the JSONL route.
+    config.alerts.routes = [
+        LogRouteConfig(min_severity="critical") if isinstance(r, LogRouteConfig) else r
+        for r in config.alerts.routes
+    ]
     on_step(f"monitoring the last {n} sessions against the baseline {before[0]}..{before[-1]}")
     monitor(root, now=start, config=config)
     on_step(f"second period: {n} sessions in which the vendor reports volume in shares (x100)")
