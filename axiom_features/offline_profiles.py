@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
@@ -48,16 +49,15 @@ def profile_offline_days(
             or stored[day][0].feature_view_version != version
         )
         sketches = {}
-        for first, last in _chunks(todo):
-            moment = dataset.schema.field("event_timestamp").type
+        wanted = set(todo)
+        spans = _chunks(todo)
+        # Each file holds one symbol's whole history, so a filtered scan opens every file:
+        # with many spans (a backfill) one pass over the table is far cheaper than one each.
+        whole = dataset.to_table(columns=_value_columns(dataset)) if len(spans) > 1 else None
+        for first, last in spans:
             start = pd.Timestamp(first, tz="UTC")
             end = pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1)
-            table = dataset.to_table(
-                filter=(pc.field("event_timestamp") >= pc.scalar(start).cast(moment))
-                & (pc.field("event_timestamp") < pc.scalar(end).cast(moment))
-            )
-            frame = table.drop_columns(["symbol", "created_timestamp"]).to_pandas()
-            wanted = set(todo)
+            frame = _rows_between(dataset, whole, start, end).to_pandas()
             sketches.update({d: s for d, s in profile_days(frame).items() if d in wanted})
         if sketches:
             store.save_days(
@@ -66,6 +66,23 @@ def profile_offline_days(
             store.prune_days(view)
         done[view] = len(sketches)
     return done
+
+
+def _value_columns(dataset: ds.Dataset) -> list[str]:
+    return [c for c in dataset.schema.names if c not in ("symbol", "created_timestamp")]
+
+
+def _rows_between(
+    dataset: ds.Dataset, whole: pa.Table | None, start: pd.Timestamp, end: pd.Timestamp
+) -> pa.Table:
+    """Rows with ``start <= event_timestamp < end``, from ``whole`` when it was read."""
+    moment = dataset.schema.field("event_timestamp").type
+    condition = (pc.field("event_timestamp") >= pc.scalar(start).cast(moment)) & (
+        pc.field("event_timestamp") < pc.scalar(end).cast(moment)
+    )
+    if whole is None:
+        return dataset.to_table(columns=_value_columns(dataset), filter=condition)
+    return ds.dataset(whole).to_table(filter=condition)
 
 
 def _chunks(days: list[str]) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ Result files follow ``BENCH.md``: ``bench/results/<benchmark>.json`` with ``benc
 from __future__ import annotations
 
 import json
+import multiprocessing
 import platform
 import resource
 import statistics
@@ -103,3 +104,27 @@ def write_result(
     }
     path.write_text(json.dumps(document, indent=2) + "\n")
     return path
+
+
+SPAWN = multiprocessing.get_context("spawn")
+"""Fresh processes: no state inherited, so each measurement has its own peak RSS."""
+
+
+def isolated(function: Callable[..., Any], *args: Any) -> Any:
+    """Run ``function(*args)`` in a fresh spawned process and return its result (or raise)."""
+    receive, send = SPAWN.Pipe(duplex=False)
+    process = SPAWN.Process(target=_call_and_send, args=(send, function, args))
+    process.start()
+    result = receive.recv()
+    process.join()
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _call_and_send(send: Any, function: Callable[..., Any], args: tuple) -> None:
+    try:
+        send.send(function(*args))
+    except BaseException as error:  # noqa: BLE001 - returned to the parent and re-raised there
+        send.send(error)
+        raise

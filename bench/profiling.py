@@ -40,10 +40,8 @@ Run: ``python -m bench.profiling`` (or ``make bench-profiling``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +51,7 @@ import pandas as pd
 from bench.common import (
     CACHE_DIR,
     cost_case,
+    isolated,
     median,
     package_versions,
     peak_rss_mb,
@@ -68,7 +67,6 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 STOCK_LIMIT_S = float(os.environ.get("BENCH_STOCK_LIMIT_S", "240"))
 WORKERS = 2
 SEED = 202
-SPAWN = multiprocessing.get_context("spawn")
 
 
 def generate(rows: int, columns: int = COLUMNS, seed: int = SEED) -> np.ndarray:
@@ -160,26 +158,6 @@ def exact_mismatches(frame: pd.DataFrame, view: Any) -> list[str]:
         got = view.get_column(name).to_summary_dict()
         problems += [f"{name}: {k} {got[k]} != {v}" for k, v in expected.items() if got[k] != v]
     return problems
-
-
-def _isolated(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """Run ``function`` in a fresh spawned process (its own peak RSS) and return its result."""
-    receive, send = SPAWN.Pipe(duplex=False)
-    process = SPAWN.Process(target=_call_and_send, args=(send, function, args))
-    process.start()
-    result = receive.recv()
-    process.join()
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def _call_and_send(send: Any, function: Callable[..., dict[str, Any]], args: tuple) -> None:
-    try:
-        send.send(function(*args))
-    except BaseException as error:  # returned to the parent and re-raised there
-        send.send(error)
-        raise
 
 
 def _disagreements(stock_path: Path, platform_path: Path) -> list[str]:
@@ -399,7 +377,7 @@ def whylogs_cases() -> list[dict[str, Any]]:
     print(f"profiling benchmark: {ROWS:,} rows x {COLUMNS} float columns, {REPEATS} repeats")
 
     probe_rows = min(ROWS, max(ROWS // 50, 1000))
-    probe = _isolated(measure_stock, path, probe_rows, work / "probe.bin")
+    probe = isolated(measure_stock, path, probe_rows, work / "probe.bin")
     estimate = probe["seconds"] * ROWS / probe_rows
     capped = estimate > STOCK_LIMIT_S
     stock_rows = int(ROWS * STOCK_LIMIT_S / estimate) if capped else ROWS
@@ -407,19 +385,19 @@ def whylogs_cases() -> list[dict[str, Any]]:
         f"  stock probe        {probe['seconds']:7.2f} s on {probe_rows:,} rows "
         f"-> {estimate:.0f} s estimated; running stock on {stock_rows:,} rows"
     )
-    stock = _isolated(measure_stock, path, stock_rows, work / "stock.bin")
+    stock = isolated(measure_stock, path, stock_rows, work / "stock.bin")
     stock_seconds = stock["seconds"] * ROWS / stock_rows
     print(f"  stock why.log      {stock_seconds:7.2f} s" + ("  (extrapolated)" if capped else ""))
 
     platform = {}
     for workers in (WORKERS, 1):
         out = work / f"platform_{workers}.bin"
-        platform[workers] = _isolated(measure_platform, path, None, workers, REPEATS, out)
+        platform[workers] = isolated(measure_platform, path, None, workers, REPEATS, out)
         print(f"  profile_frame x{workers}   {median(platform[workers]['runs']):7.2f} s")
     same_rows = work / f"platform_{WORKERS}.bin"
     if capped:
         same_rows = work / "platform_same_rows.bin"
-        _isolated(measure_platform, path, stock_rows, WORKERS, 1, same_rows)
+        isolated(measure_platform, path, stock_rows, WORKERS, 1, same_rows)
     disagreements = _disagreements(work / "stock.bin", same_rows)
     exact = platform[WORKERS]["exact_mismatches"] + platform[1]["exact_mismatches"]
     print(

@@ -25,7 +25,6 @@ Run: ``python -m bench.quality`` (or ``make bench-quality``).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import tempfile
 import time
@@ -35,7 +34,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.common import CACHE_DIR, cost_case, median, package_versions, peak_rss_mb, write_result
+from bench.common import (
+    CACHE_DIR,
+    cost_case,
+    isolated,
+    median,
+    package_versions,
+    peak_rss_mb,
+    write_result,
+)
 from bench.quality_faults import KINDS, Injection, spaced_rows, write_vendor_csv
 
 SYMBOLS = int(os.environ.get("BENCH_QUALITY_SYMBOLS", "200"))
@@ -46,7 +53,6 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 COLUMNS = 202
 EXPECTATIONS = 25
 SEED = 4
-SPAWN = multiprocessing.get_context("spawn")
 NOW = pd.Timestamp("2026-06-30 22:00", tz="UTC")
 
 
@@ -262,31 +268,12 @@ def measure_platform(path: Path, repeats: int) -> dict[str, Any]:
             "data_mb": frame.memory_usage(index=False).sum() / 2**20}  # fmt: skip
 
 
-def _isolated(function: Any, *args: Any) -> dict[str, Any]:
-    receive, send = SPAWN.Pipe(duplex=False)
-    process = SPAWN.Process(target=_call_and_send, args=(send, function, args))
-    process.start()
-    result = receive.recv()
-    process.join()
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def _call_and_send(send: Any, function: Any, args: tuple) -> None:
-    try:
-        send.send(function(*args))
-    except BaseException as error:
-        send.send(error)
-        raise
-
-
 def large_table_case() -> dict[str, Any]:
     path = large_frame_path()
-    platform = _isolated(measure_platform, path, REPEATS)
+    platform = isolated(measure_platform, path, REPEATS)
     print(f"  platform gate (DuckDB)  {median(platform['runs']):7.2f} s  "
           f"{platform['peak_rss_mb']:,.0f} MB")  # fmt: skip
-    stock = _isolated(measure_stock, path)
+    stock = isolated(measure_stock, path)
     print(f"  stock GX                {stock['seconds']:7.2f} s  {stock['peak_rss_mb']:,.0f} MB")
     differing = sorted(
         k for k in stock["verdicts"] if stock["verdicts"][k] != platform["verdicts"].get(k)

@@ -19,10 +19,8 @@ Run: ``python -m bench.transforms`` (or ``make bench-transforms``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,9 @@ import pyarrow.parquet as pq
 
 from bench.common import (
     CACHE_DIR,
+    SPAWN,
     cost_case,
+    isolated,
     median,
     package_versions,
     peak_rss_mb,
@@ -49,7 +49,6 @@ SEED = 2520
 BATCH = 10
 """Symbols per task in the two-process case."""
 FIELDS = ("open", "high", "low", "close", "volume")
-SPAWN = multiprocessing.get_context("spawn")
 
 
 def generate(symbols: int, days: int, seed: int = SEED) -> dict[str, np.ndarray]:
@@ -127,7 +126,8 @@ def measure_one_process(path: Path, repeats: int) -> dict[str, Any]:
     from transforms.compute import plan_for
 
     frames = load_frames(path)
-    plan = plan_for(list(catalogue().views.values()))
+    cat = catalogue()
+    plan = plan_for([v for v in cat.views.values() if cat.family_of(v.name) == "talib"])
     inputs = _floor_inputs(frames)
     run_floor(plan.calls, inputs[:1])
     run_platform(frames[:1])
@@ -215,10 +215,13 @@ def measure_job(path: Path, workers: int) -> dict[str, Any]:
     """The transform job end to end (Parquet in, Parquet out), once."""
     from axiom_features.paths import RepoPaths
     from axiom_features.transform_job import run_transform_job
+    from transforms.catalogue import catalogue
 
     repo = RepoPaths(_lake(path))
     shutil.rmtree(repo.offline, ignore_errors=True)
-    result = run_transform_job(repo, workers=workers)
+    cat = catalogue()
+    talib = [name for name in cat.views if cat.family_of(name) == "talib"]
+    result = run_transform_job(repo, workers=workers, views=talib)
     written = sum(p.stat().st_size for p in result.paths)
     shutil.rmtree(repo.offline, ignore_errors=True)
     return {
@@ -228,26 +231,6 @@ def measure_job(path: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def _isolated(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """Run ``function`` in a fresh spawned process (its own peak RSS) and return its result."""
-    receive, send = SPAWN.Pipe(duplex=False)
-    process = SPAWN.Process(target=_call_and_send, args=(send, function, args))
-    process.start()
-    result = receive.recv()
-    process.join()
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def _call_and_send(send: Any, function: Callable[..., dict[str, Any]], args: tuple) -> None:
-    try:
-        send.send(function(*args))
-    except BaseException as error:  # noqa: BLE001 - returned to the parent and re-raised there
-        send.send(error)
-        raise
-
-
 def main() -> None:
     path = cached_data()
     rows = SYMBOLS * DAYS
@@ -255,16 +238,16 @@ def main() -> None:
     print(f"transforms benchmark: {SYMBOLS} symbols x {DAYS} days, {REPEATS} repeats")
     if load > 0.5:
         print(f"  warning: load average {load:.2f} at start; other work skews the timings")
-    one = _isolated(measure_one_process, path, REPEATS)
+    one = isolated(measure_one_process, path, REPEATS)
     floor = median(one["floor"])
     print(
         f"  raw TA-Lib floor   {floor:7.2f} s   ({one['calls']} calls, {one['features']} "
         f"features per symbol)"
     )
     print(f"  one process        {median(one['platform']):7.2f} s")
-    two = _isolated(measure_two_processes, path, REPEATS)
+    two = isolated(measure_two_processes, path, REPEATS)
     print(f"  two processes      {median(two['platform']):7.2f} s")
-    job = _isolated(measure_job, path, 2)
+    job = isolated(measure_job, path, 2)
     print(f"  job, two workers   {job['seconds']:7.2f} s   (Parquet in and out)")
 
     def per_second(value: float) -> float:
