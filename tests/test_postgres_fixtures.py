@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.services import free_port
+from tests.services import free_port, run_probe_tests
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,16 +23,7 @@ def test_needs_postgres(tmp_path):
 
 
 def _run_probe(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    probe = tmp_path / "test_pg_probe.py"
-    probe.write_text(PROBE)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(probe)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_probe_tests(PROBE, tmp_path, env)
 
 
 def test_unreachable_postgres_fails_under_ci(tmp_path: Path) -> None:
