@@ -9,8 +9,6 @@ from pathlib import Path
 
 from tests.services import free_port, run_probe_tests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 PROBE = """
 import psycopg
 from tests.services import postgres_server, scratch_database

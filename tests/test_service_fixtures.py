@@ -8,8 +8,6 @@ from pathlib import Path
 
 from tests.services import free_port, run_probe_tests
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 PROBE = """
 from tests.services import redis_server
 
