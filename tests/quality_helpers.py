@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
 
 NOW = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
 

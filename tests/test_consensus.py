@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from axiom_features import jobs
-from axiom_features.consensus import (
+from axiom_features.ingest import QualityOptions
+from axiom_features.lakes.bars import BarLake
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline import jobs
+from axiom_features.quality.consensus import (
     ProviderScores,
     consensus_bars,
     load_feeds,
     synthetic_providers,
 )
-from axiom_features.ingest import QualityOptions
-from axiom_features.lake import BarLake
-from axiom_features.paths import RepoPaths
 from tests.quality_helpers import NOW, clean_bars
 
 

@@ -20,7 +20,7 @@ import redis
 from click.testing import CliRunner
 from feast.value_type import ValueType
 
-from axiom_features.cli import cli
+from axiom_features.cli.app import cli
 from axiom_features.materialize.fast_engine import ENGINE_TYPE
 from axiom_features.online.layout import DOUBLE_TAG, EntityKeyEncoder, feature_field
 from tests.conftest import copy_feature_repo

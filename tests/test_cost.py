@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from axiom_features.cli import cli
-from axiom_features.runs import RunLog
+from axiom_features.cli.app import cli
+from axiom_features.pipeline.runs import RunLog
 
 
 def _busy_transform(log: RunLog, data: Path, rows: dict[str, int]) -> str:

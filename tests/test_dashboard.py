@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from axiom_features.dashboard import make_server, write_report
-from axiom_features.demo import DRIFT_VIEW, run_demo
+from axiom_features.ops.dashboard import make_server, write_report
+from axiom_features.pipeline.demo import DRIFT_VIEW, run_demo
 from tests.conftest import copy_feature_repo
 from tests.services import unavailable
 

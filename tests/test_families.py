@@ -14,13 +14,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from axiom_features.family_inputs import market_closes
-from axiom_features.fundamentals import FundamentalsLake, generate_fundamentals, price_levels_of
 from axiom_features.ingest import import_frame
-from axiom_features.news import NewsLake, generate_news
+from axiom_features.lakes.fundamentals import FundamentalsLake
+from axiom_features.lakes.news import NewsLake
 from axiom_features.paths import RepoPaths
-from axiom_features.synthetic import generate_bars
-from axiom_features.transform_job import run_transform_job
+from axiom_features.pipeline.family_inputs import market_closes
+from axiom_features.pipeline.transform_job import run_transform_job
+from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.fundamentals import generate_fundamentals, price_levels_of
+from axiom_features.synthetic.news import generate_news
 from transforms.catalogue import catalogue
 from transforms.families import FAMILIES
 from transforms.family import Family, SymbolInputs

@@ -18,11 +18,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from axiom_features import jobs
 from axiom_features.feature_store import open_store
 from axiom_features.paths import RepoPaths
-from axiom_features.runs import RunLog
-from axiom_features.synthetic import generate_bars
+from axiom_features.pipeline import jobs
+from axiom_features.pipeline.runs import RunLog
+from axiom_features.synthetic.bars import generate_bars
 from monitoring.profile_store import ProfileStore
 from monitoring.profiling import profile_summary
 from tests.conftest import copy_feature_repo

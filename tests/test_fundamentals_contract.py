@@ -14,7 +14,7 @@ from axiom_features.contracts.fundamentals import (
     INCOME_COLUMNS,
     NUMERIC_FUNDAMENTAL_COLUMNS,
 )
-from axiom_features.fundamentals import generate_fundamentals
+from axiom_features.synthetic.fundamentals import generate_fundamentals
 
 
 def test_columns_are_keys_then_statements_then_stamps():

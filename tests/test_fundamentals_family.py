@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from axiom_features.contracts.fundamentals import FUNDAMENTALS_SCHEMA
-from axiom_features.fundamentals import generate_fundamentals
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.fundamentals import generate_fundamentals
 from transforms.catalogue import Catalogue, catalogue
 from transforms.family import EXTRA_INPUTS, SymbolInputs
 from transforms.fundamentals import FUNDAMENTALS

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from axiom_features.fundamentals import FundamentalsLake, import_fundamentals_csv
 from axiom_features.ingest import IngestError
+from axiom_features.ingest.fundamentals import import_fundamentals_csv
+from axiom_features.lakes.fundamentals import FundamentalsLake
 from axiom_features.paths import RepoPaths
 
 TITLE_CASE = """\

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from axiom_features.contracts.fundamentals import FUNDAMENTALS_SCHEMA
-from axiom_features.fundamentals import FundamentalsLake, fundamentals_dir, generate_fundamentals
+from axiom_features.lakes.fundamentals import FundamentalsLake
+from axiom_features.lakes.paths import fundamentals_dir
 from axiom_features.paths import RepoPaths
+from axiom_features.synthetic.fundamentals import generate_fundamentals
 
 
 @pytest.fixture

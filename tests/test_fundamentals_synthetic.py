@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from axiom_features.contracts.fundamentals import FUNDAMENTALS_KEY, FUNDAMENTALS_SCHEMA
-from axiom_features.fundamentals import generate_fundamentals, price_levels_of
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.fundamentals import generate_fundamentals, price_levels_of
 from transforms.family import SymbolInputs
 from transforms.fundamentals import FUNDAMENTALS
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from axiom_features import jobs
-from axiom_features.cli import cli
-from axiom_features.health import check_health
-from axiom_features.synthetic import generate_bars
+from axiom_features.cli.app import cli
+from axiom_features.ops.health import check_health
+from axiom_features.pipeline import jobs
+from axiom_features.synthetic.bars import generate_bars
 from monitoring.sla import DurationSLA, SessionSLA, check, sla_history
 from tests.conftest import copy_feature_repo
 

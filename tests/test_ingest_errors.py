@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from axiom_features.ingest import IngestError, import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 
 GOOD = "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,9\n"

@@ -13,7 +13,7 @@ import pytest
 
 from axiom_features.contracts import BAR_SCHEMA, QUARANTINE_SCHEMA, check_schema
 from axiom_features.ingest import IngestError, import_bars, import_frame
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import BatchBlocked, read_quarantine
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from axiom_features.ingest import IngestError, QualityOptions, import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import BatchBlocked, read_quarantine
 from axiom_features.quality.store import read_verdict

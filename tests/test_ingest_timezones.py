@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from axiom_features.ingest import IngestError, import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import read_quarantine
 

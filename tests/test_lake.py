@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from axiom_features.contracts import BAR_SCHEMA, ContractError, check_schema
-from axiom_features.lake import BarLake, UpsertResult
+from axiom_features.lakes.bars import BarLake, UpsertResult
 from axiom_features.paths import RepoPaths
 
 

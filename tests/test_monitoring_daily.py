@@ -67,9 +67,9 @@ def test_newer_bundles_supersede_days_and_prune_removes_emptied_ones(tmp_path: P
 def test_the_transform_job_profiles_each_new_day_once(feature_repo: Path) -> None:
     from datetime import UTC, datetime
 
-    from axiom_features import jobs
     from axiom_features.paths import RepoPaths
-    from axiom_features.synthetic import generate_bars
+    from axiom_features.pipeline import jobs
+    from axiom_features.synthetic.bars import generate_bars
 
     end = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
     bars = generate_bars(["AXM", "BLQ"], 40, seed=2, end=end)

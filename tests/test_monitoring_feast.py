@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
-from axiom_features import jobs
 from axiom_features.paths import RepoPaths
-from axiom_features.synthetic import generate_bars
+from axiom_features.pipeline import jobs
+from axiom_features.synthetic.bars import generate_bars
 from monitoring.profile_store import ProfileStore
 from monitoring.profiling import profile_summary
 from tests.conftest import copy_feature_repo

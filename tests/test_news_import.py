@@ -11,7 +11,8 @@ import pytest
 
 from axiom_features.contracts.news import NEWS_QUARANTINE_SCHEMA
 from axiom_features.ingest.errors import IngestError
-from axiom_features.news import NewsLake, import_news_csv
+from axiom_features.ingest.news import import_news_csv
+from axiom_features.lakes.news import NewsLake
 from axiom_features.paths import RepoPaths
 
 SAMPLE = Path(__file__).parent / "data" / "news_sample.csv"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from axiom_features.contracts.news import NEWS_SCHEMA
-from axiom_features.lake import UpsertResult
-from axiom_features.news import NewsLake
+from axiom_features.lakes.bars import UpsertResult
+from axiom_features.lakes.news import NewsLake
 from axiom_features.paths import RepoPaths
 
 

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pytest
 
 from axiom_features.contracts.news import NEWS_SCHEMA
-from axiom_features.news import generate_news
-from axiom_features.news.templates import BY_TONE
-from axiom_features.synthetic import DEMO_SYMBOLS, generate_bars
+from axiom_features.synthetic.bars import DEMO_SYMBOLS, generate_bars
+from axiom_features.synthetic.news import generate_news
+from axiom_features.synthetic.news_templates import BY_TONE
 from transforms.sentiment import headline_compound
 
 END = pd.Timestamp("2024-06-28", tz="UTC")

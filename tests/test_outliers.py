@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from axiom_features.outliers import (
+from axiom_features.quality.outliers import (
     DETECTORS,
     FINDING_COLUMNS,
     calendar_gaps,

@@ -18,10 +18,10 @@ import pandas as pd
 import psycopg
 import pytest
 
-from axiom_features import jobs
 from axiom_features.feature_store import open_store
 from axiom_features.offline.postgres_store import connection_url
-from axiom_features.synthetic import generate_bars
+from axiom_features.pipeline import jobs
+from axiom_features.synthetic.bars import generate_bars
 from tests.conftest import copy_feature_repo
 from tests.services import scratch_database
 

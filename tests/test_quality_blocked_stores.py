@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from axiom_features import jobs
 from axiom_features.feature_store import open_store
 from axiom_features.ingest import QualityOptions
 from axiom_features.paths import RepoPaths
+from axiom_features.pipeline import jobs
 from axiom_features.quality import BatchBlocked
 from tests.conftest import copy_feature_repo
 from tests.quality_helpers import NOW, clean_bars

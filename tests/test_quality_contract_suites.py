@@ -7,11 +7,11 @@ import pytest
 
 from axiom_features.contracts.fundamentals import FUNDAMENTALS_SCHEMA
 from axiom_features.contracts.news import NEWS_SCHEMA
-from axiom_features.fundamentals.synthetic import generate_fundamentals
-from axiom_features.news.synthetic import generate_news
 from axiom_features.quality import GateContext
 from axiom_features.quality.contract_suites import FUNDAMENTALS_RULES, NEWS_RULES
 from axiom_features.quality.feature_rules import validate_table
+from axiom_features.synthetic.fundamentals import generate_fundamentals
+from axiom_features.synthetic.news import generate_news
 from tests.quality_helpers import NOW
 
 CONTEXT = GateContext(now=pd.Timestamp(NOW))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from axiom_features.quality import GateContext, validate_bars
-from axiom_features.quality.gx_engine import run_checks
+from axiom_features.quality.checks import run_checks
 from axiom_features.quality.rules import Check
 from tests.quality_helpers import NOW, clean_bars
 

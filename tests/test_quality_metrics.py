@@ -13,7 +13,7 @@ import pytest
 
 from axiom_features.ingest import QualityOptions, import_frame
 from axiom_features.paths import RepoPaths
-from axiom_features.quality_metrics import (
+from axiom_features.quality.metrics import (
     WEIGHTS,
     MetricStore,
     detect_metric_anomalies,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from axiom_features import jobs
 from axiom_features.ingest import import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
+from axiom_features.pipeline import jobs
 from axiom_features.quality import read_quarantine
 from axiom_features.quality.release import release_quarantine
 from axiom_features.quality.release_files import export_held, read_fixes

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from axiom_features.ingest import import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import ROW_RULES, read_quarantine
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from axiom_features.ingest import QualityOptions, import_bars
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import BAR_RULES, BatchBlocked, Severity, read_quarantine
 from axiom_features.quality.store import read_verdict

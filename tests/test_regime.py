@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
 from transforms import regime
 from transforms.catalogue import catalogue
 from transforms.family import SymbolInputs

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
 from transforms.catalogue import catalogue
 from transforms.family import SymbolInputs
 from transforms.risk import RISK, RiskFamily

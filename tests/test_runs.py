@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from axiom_features.runs import RunLog
+from axiom_features.pipeline.runs import RunLog
 
 
 def test_a_successful_run_is_recorded_with_its_counts(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from axiom_features.news import generate_news
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.news import generate_news
 from transforms.family import SymbolInputs
 from transforms.sentiment import SENTIMENT, headline_compound
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from axiom_features.calendar import is_session
-from axiom_features.synthetic import generate_bars
+from axiom_features.synthetic.bars import generate_bars
 
 END = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ import pytest
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError
 from axiom_features.paths import RepoPaths
-from axiom_features.transform_job import run_transform_job
+from axiom_features.pipeline.transform_job import run_transform_job
 from tests.test_transforms import DAYS, synthetic_bars
 from transforms.catalogue import catalogue
 from transforms.compute import compute_view

@@ -13,9 +13,8 @@ import pytest
 
 from axiom_features.ingest import import_frame
 from axiom_features.paths import RepoPaths
-from axiom_features.synthetic import generate_bars
-from axiom_features.transform_job import run_transform_job
-from axiom_features.versions import (
+from axiom_features.pipeline.transform_job import run_transform_job
+from axiom_features.pipeline.versions import (
     archive_if_changed,
     definition,
     diff_against_stored,
@@ -24,6 +23,7 @@ from axiom_features.versions import (
     read_version,
     stored_version,
 )
+from axiom_features.synthetic.bars import generate_bars
 from transforms.catalogue import catalogue
 from transforms.specs import ViewSpec
 

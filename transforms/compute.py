@@ -3,7 +3,7 @@
 The hot path calls TA-Lib's function API once per distinct call (all outputs of a
 multi-output function come from one call) on contiguous float64 arrays extracted once,
 writes each output into a preallocated ``(features, rows)`` float64 matrix, and builds the
-DataFrame once, without copying. Plans are built from the catalogue once per process.
+DataFrame once, without copying. Plans of the TA-Lib views are built once per process.
 
 Input: one symbol's bars sorted by ``event_timestamp`` with float64 columns
 open/high/low/close/volume. Output: one float64 column per feature, same rows and order.
@@ -22,9 +22,8 @@ import pandas as pd
 import talib
 from talib import abstract
 
-from transforms.catalogue import catalogue
 from transforms.specs import FeatureSpec, ViewSpec
-from transforms.talib_features import DERIVED_INPUTS
+from transforms.talib_features import DERIVED_INPUTS, talib_views
 
 BAR_INPUTS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
@@ -84,14 +83,19 @@ def build_plan(views: Sequence[ViewSpec]) -> Plan:
     )
 
 
+def _talib_views_by_name() -> dict[str, ViewSpec]:
+    return {view.name: view for view in talib_views()}
+
+
 @lru_cache(maxsize=64)
 def _cached_plan(key: tuple[tuple[str, str], ...]) -> Plan:
-    return build_plan([catalogue().view(name) for name, _ in key])
+    known = _talib_views_by_name()
+    return build_plan([known[name] for name, _ in key])
 
 
 def plan_for(views: Sequence[ViewSpec]) -> Plan:
-    """The plan of catalogue views, cached by (name, version); other views are planned afresh."""
-    known = catalogue().views
+    """The plan of the TA-Lib views, cached by (name, version); other views are planned afresh."""
+    known = _talib_views_by_name()
     if all(known.get(v.name) is v for v in views):
         return _cached_plan(tuple((v.name, v.version) for v in views))
     return build_plan(views)
@@ -147,5 +151,4 @@ def compute_view(view: ViewSpec, bars: pd.DataFrame) -> pd.DataFrame:
 
 def compute_all(bars: pd.DataFrame) -> pd.DataFrame:
     """Every TA-Lib feature of the catalogue for one symbol's bars."""
-    views = catalogue().views.values()
-    return compute_views([v for v in views if v.features[0].transform == "talib"], bars)
+    return compute_views(talib_views(), bars)

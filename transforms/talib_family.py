@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from transforms.compute import compute_views
 from transforms.family import SymbolInputs
 from transforms.specs import ViewSpec
 from transforms.talib_features import talib_views
@@ -21,8 +22,6 @@ class TalibFamily:
         return list(talib_views())
 
     def compute(self, views: Sequence[ViewSpec], inputs: SymbolInputs) -> pd.DataFrame:
-        from transforms.compute import compute_views
-
         return compute_views(views, inputs.bars)
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -252,6 +253,7 @@ def function_features(function: str, view: str) -> list[FeatureSpec]:
     return features
 
 
+@cache
 def talib_views() -> tuple[ViewSpec, ...]:
     """One view per TA-Lib group (Math Transform and Math Operators share ``ta_math``)."""
     groups: dict[str, list[str]] = {}

@@ -7,105 +7,34 @@ file and line: ``rows_in == accepted + quarantined`` always, and is checked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from axiom_features.calendar import check_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
+from axiom_features.ingest.locations import (
+    file_reports,
+    located,
+    locator,
+    quarantine_table,
+    with_locations,
+)
 from axiom_features.ingest.normalize import NormalizedFile, normalize
 from axiom_features.ingest.raw import RawFile
+from axiom_features.ingest.results import FileReport, ImportResult, QualityOptions
 from axiom_features.ingest.sources import TEXT_SUFFIXES, expand, read_source
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
-from axiom_features.lake import BarLake
+from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
-from axiom_features.quality.quarantine import json_records, quarantine_rows, write_quarantine
-from axiom_features.quality.rules import Rule, Severity, with_severities
+from axiom_features.quality.metrics import BatchMetrics, MetricStore, compute_metrics
+from axiom_features.quality.quarantine import write_quarantine
 from axiom_features.quality.store import verdict_path, write_findings, write_json
-from axiom_features.quality.suites import BAR_RULES
 from axiom_features.quality.verdict import blocked_verdict, passed_verdict
-from axiom_features.quality_metrics import BatchMetrics, MetricStore, compute_metrics
-
-
-@dataclass(frozen=True)
-class QualityOptions:
-    """How the gate judges a batch beyond the default rules."""
-
-    severities: dict[str, Severity | str] = field(default_factory=dict)
-    """Rule name → severity, overriding the default (e.g. ``{"high_is_max": "block"}``)."""
-    allowed_symbols: tuple[str, ...] | None = None
-    """When set, other symbols fail ``allowed_symbol``."""
-    reference_source: str | None = None
-    """A provider already in the lake whose closes measure this batch's accuracy."""
-    tolerance: float = 0.005
-    """Relative close difference still counted as agreement with the reference."""
-    now: datetime | None = None
-    """The clock for ``future_bar`` and timeliness (default: now)."""
-
-    def rules(self) -> list[Rule]:
-        return with_severities(BAR_RULES, self.severities)
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What happened to the rows of one input file (or in-memory frame)."""
-
-    path: str
-    rows_in: int
-    accepted: int
-    quarantined: int
-    symbols: tuple[str, ...]
-    notes: tuple[str, ...] = ()
-    adj_close_ignored: bool = False
-
-
-@dataclass
-class ImportResult:
-    """The outcome of one import run."""
-
-    run_id: str
-    source: str
-    timezone: str
-    use_adjusted: bool
-    rows_in: int
-    accepted: int
-    quarantined: int
-    new_rows: int
-    """Accepted rows the lake did not hold yet."""
-    already_present: int
-    """Accepted rows whose key the lake already held (nothing written for them)."""
-    conflicts: int
-    """Of ``already_present``, rows whose values differ from the stored row (stored row kept)."""
-    rule_counts: dict[str, int] = field(default_factory=dict)
-    files: list[FileReport] = field(default_factory=list)
-    quarantine_path: Path | None = None
-    warned: int = 0
-    """Accepted rows that failed a ``warn`` rule."""
-    findings: int = 0
-    """Detector findings recorded for the run."""
-    metrics: BatchMetrics | None = None
-
-    def __post_init__(self) -> None:
-        if self.rows_in != self.accepted + self.quarantined:
-            raise AssertionError(
-                f"rows_in {self.rows_in} != accepted {self.accepted} + "
-                f"quarantined {self.quarantined}"
-            )
-        if self.accepted != self.new_rows + self.already_present:
-            raise AssertionError(
-                f"accepted {self.accepted} != new {self.new_rows} + present {self.already_present}"
-            )
-
-    @property
-    def adj_close_ignored(self) -> bool:
-        """True when some file had an Adj Close column that was not applied."""
-        return any(f.adj_close_ignored for f in self.files)
 
 
 def import_bars(
@@ -204,7 +133,7 @@ def _import_streamed(
     quality: QualityOptions,
 ) -> ImportResult:
     from axiom_features.ingest.streamed import stream_csv
-    from axiom_features.quality_metrics.dimensions import combine_metrics
+    from axiom_features.quality.metrics.dimensions import combine_metrics
 
     now = pd.Timestamp(quality.now or datetime.now(UTC))
     chunk_metrics: list[BatchMetrics] = []
@@ -224,11 +153,11 @@ def _import_streamed(
                 calendar=calendar,
             )
         )
-        verdict = passed_verdict(run_id, gate, quality.rules(), _locator([part]), part.bars)
+        verdict = passed_verdict(run_id, gate, quality.rules(), locator([part]), part.bars)
         for rule, shown in verdict["examples"].items():
             examples.setdefault(rule, shown)
         if len(gate.findings):
-            found.append(_with_locations(gate.findings, _locator([part]), run_id))
+            found.append(with_locations(gate.findings, locator([part]), run_id))
 
     options = {"now": now, "calendar": calendar, "allowed_symbols": quality.allowed_symbols}
     try:
@@ -375,7 +304,7 @@ def _gate_and_store(
             bars, prior_failures=failures, rules=rules, where=where, context=context
         )
     except BatchBlocked as exc:
-        blocked = _located(exc, parts)
+        blocked = located(exc, parts)
         write_json(
             verdict_path(repo, run_id), blocked_verdict(run_id, blocked, rules, len(bars), where)
         )
@@ -383,7 +312,7 @@ def _gate_and_store(
 
     quarantine_path = None
     if len(gate.rejected):
-        table = _quarantine_table(gate, parts, run_id)
+        table = quarantine_table(gate, parts, run_id)
         quarantine_path = write_quarantine(table, repo, run_id)
     reference = _reference(repo, gate.accepted, quality.reference_source)
     stored = BarLake(repo).upsert(gate.accepted)
@@ -401,9 +330,9 @@ def _gate_and_store(
         tolerance=quality.tolerance,
     )
     MetricStore(repo).append(metrics)
-    locate = _locator(parts)
+    locate = locator(parts)
     write_json(verdict_path(repo, run_id), passed_verdict(run_id, gate, rules, locate, bars))
-    write_findings(repo, run_id, _with_locations(gate.findings, locate, run_id))
+    write_findings(repo, run_id, with_locations(gate.findings, locate, run_id))
 
     return ImportResult(
         run_id=run_id,
@@ -417,7 +346,7 @@ def _gate_and_store(
         already_present=stored.already_present,
         conflicts=stored.conflicts,
         rule_counts=gate.rule_counts,
-        files=_file_reports(gate, parts),
+        files=file_reports(gate, parts),
         quarantine_path=quarantine_path,
         warned=len(gate.warnings),
         findings=len(gate.findings),
@@ -432,88 +361,3 @@ def _reference(repo: RepoPaths, accepted: pd.DataFrame, source: str | None) -> p
     stamps = accepted["event_timestamp"]
     table = BarLake(repo).read(symbols, stamps.min(), stamps.max()).to_pandas()
     return table[table["source"] == source]
-
-
-def _locator(parts: Sequence[NormalizedFile]):  # noqa: ANN202 - a Locate
-    def locate(positions: np.ndarray) -> list[tuple[str, int]]:
-        positions = np.asarray(positions, dtype=np.int64)
-        owner = np.searchsorted(_offsets(parts), positions, side="right") - 1
-        local = positions - _offsets(parts)[owner]
-        return [
-            (parts[k].raw.name, int(parts[k].raw.lines[i]))
-            for k, i in zip(owner, local, strict=True)
-        ]
-
-    return locate
-
-
-def _located(exc: BatchBlocked, parts: Sequence[NormalizedFile]) -> BatchBlocked:
-    """The same verdict, naming each failing row by ``file:line``."""
-    if exc.rows is None:
-        return BatchBlocked(str(exc), rule=exc.rule)
-    locations = [f"{file}:{line}" for file, line in _locator(parts)(exc.rows)]
-    head, _, _ = str(exc).partition(" in ")
-    shown = ", ".join(locations[:10]) + (" …" if len(locations) > 10 else "")
-    message = f"{head} in {len(locations)} row(s): {shown}"
-    return BatchBlocked(message, rule=exc.rule, rows=exc.rows, locations=locations)
-
-
-def _with_locations(findings: pd.DataFrame, locate, run_id: str) -> pd.DataFrame:  # noqa: ANN001
-    if findings.empty:
-        return findings
-    places = locate(findings["row"].to_numpy())
-    return findings.assign(
-        run_id=run_id,
-        source_file=[f for f, _ in places],
-        source_line=np.array([line for _, line in places], dtype=np.int64),
-    )
-
-
-def _offsets(parts: Sequence[NormalizedFile]) -> np.ndarray:
-    return np.cumsum([0] + [len(p.bars) for p in parts])
-
-
-def _part_of(rows: pd.Index, parts: Sequence[NormalizedFile]) -> np.ndarray:
-    return np.searchsorted(_offsets(parts), rows.to_numpy(), side="right") - 1
-
-
-def _quarantine_table(gate: GateResult, parts: Sequence[NormalizedFile], run_id: str) -> pa.Table:
-    rejected = gate.rejected
-    owner = _part_of(rejected.index, parts)
-    local = rejected.index.to_numpy() - _offsets(parts)[owner]
-    files: list[str] = [""] * len(rejected)
-    lines = np.zeros(len(rejected), dtype=np.int64)
-    records: list[str] = [""] * len(rejected)
-    for k, part in enumerate(parts):
-        where = np.flatnonzero(owner == k)
-        if not len(where):
-            continue
-        rows = local[where]
-        lines[where] = part.raw.lines[rows]
-        for i, record in zip(where, json_records(part.raw.frame.iloc[rows]), strict=True):
-            files[i], records[i] = part.raw.name, record
-    return quarantine_rows(
-        rejected,
-        run_id=run_id,
-        quarantined_at=_now(),
-        source_file=files,
-        source_line=lines,
-        raw_record=records,
-    )
-
-
-def _file_reports(gate: GateResult, parts: Sequence[NormalizedFile]) -> list[FileReport]:
-    accepted = np.bincount(_part_of(gate.accepted.index, parts), minlength=len(parts))
-    rejected = np.bincount(_part_of(gate.rejected.index, parts), minlength=len(parts))
-    return [
-        FileReport(
-            path=part.raw.name,
-            rows_in=len(part.bars),
-            accepted=int(accepted[k]),
-            quarantined=int(rejected[k]),
-            symbols=tuple(sorted(part.bars["symbol"].dropna().unique())),
-            notes=tuple(part.notes),
-            adj_close_ignored=part.adj_close_ignored,
-        )
-        for k, part in enumerate(parts)
-    ]

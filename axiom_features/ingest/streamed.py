@@ -27,8 +27,9 @@ import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_KEY, NUMERIC_BAR_COLUMNS, QUARANTINE_SCHEMA, conform
 from axiom_features.ingest.csv_stream import iter_csv
+from axiom_features.ingest.locations import located, quarantine_table
 from axiom_features.ingest.normalize import NormalizedFile
-from axiom_features.lake import BarLake, UpsertResult
+from axiom_features.lakes.bars import BarLake, UpsertResult
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
@@ -113,9 +114,8 @@ def stream_csv(
                     bars, prior_failures=failures, rules=rules, context=context, where=str(path)
                 )
             except BatchBlocked as exc:
-                from axiom_features.ingest.importer import _located
 
-                raise _located(exc, [part]) from exc
+                raise located(exc, [part]) from exc
             accepted_pos = gate.accepted.index.to_numpy()
             memory.add(keys[accepted_pos], values[accepted_pos])
             _stage(staging, totals.chunks, part, gate, run_id)
@@ -148,7 +148,6 @@ def _bucket(symbols: pd.Series) -> np.ndarray:
 
 
 def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, run_id: str) -> None:
-    from axiom_features.ingest.importer import _quarantine_table
 
     accepted = gate.accepted
     if len(accepted):
@@ -159,7 +158,7 @@ def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, ru
             path.parent.mkdir(exist_ok=True)
             rows.to_parquet(path, index=False)
     if len(gate.rejected):
-        table = _quarantine_table(gate, [part], run_id)
+        table = quarantine_table(gate, [part], run_id)
         pq.write_table(table, staging / f"held-{chunk:06d}.parquet")
 
 

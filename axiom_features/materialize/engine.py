@@ -28,7 +28,7 @@ from feast.infra.registry.base_registry import BaseRegistry
 from feast.repo_config import FeastConfigBaseModel
 
 from axiom_features.materialize.run_context import MaterializedView, current_run
-from axiom_features.runs import RunLog, new_run_id
+from axiom_features.pipeline.runs import RunLog, new_run_id
 from monitoring.profile_store import ProfileStore
 from monitoring.profiling import profile_frame
 
@@ -151,7 +151,7 @@ class ProfilingComputeEngine(LocalComputeEngine):
         """The newest event time written, for the view's SLA history."""
         if written.num_rows == 0 or "event_timestamp" not in written.column_names:
             return
-        from axiom_features.health import record_freshness
+        from axiom_features.ops.health import record_freshness
 
         newest = pc.max(written.column("event_timestamp")).as_py()
         if newest is not None:

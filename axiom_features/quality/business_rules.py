@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from axiom_features.calendar import is_session
-from axiom_features.outliers.detectors import DETECTORS
-from axiom_features.outliers.series import (
+from axiom_features.quality.context import GateContext
+from axiom_features.quality.outliers.detectors import DETECTORS
+from axiom_features.quality.outliers.series import (
     column,
     daily_symbols,
     expected_closes,
     ordered,
 )
-from axiom_features.quality.context import GateContext
 from axiom_features.quality.rules import Rule, Severity, derived_rule
 
 SPLIT_RATIOS: tuple[float, ...] = (2, 3, 4, 5, 8, 10, 1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 8, 1 / 10)

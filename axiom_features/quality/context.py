@@ -27,7 +27,7 @@ class GateContext:
 
     def finding_frame(self) -> pd.DataFrame:
         """Every detail recorded, in the detectors' findings columns."""
-        from axiom_features.outliers.findings import FINDING_COLUMNS, empty_findings
+        from axiom_features.quality.outliers.findings import FINDING_COLUMNS, empty_findings
 
         frames = [f for f in self.findings if len(f)]
         if not frames:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from axiom_features.quality.checks import run_checks
 from axiom_features.quality.context import GateContext
-from axiom_features.quality.gx_engine import run_checks
 from axiom_features.quality.rules import Check, Rule, Severity
 
 Bounds = tuple[float | None, float | None]

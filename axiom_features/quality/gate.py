@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from axiom_features.contracts import BAR_SCHEMA, ContractError
-from axiom_features.outliers.findings import empty_findings
+from axiom_features.quality.checks import run_checks
 from axiom_features.quality.context import GateContext
-from axiom_features.quality.gx_engine import CheckOutcome, run_checks
+from axiom_features.quality.outcome import CheckOutcome
+from axiom_features.quality.outliers.findings import empty_findings
 from axiom_features.quality.rules import Check, Rule, Severity
 from axiom_features.quality.suites import BAR_RULES
 

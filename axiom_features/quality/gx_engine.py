@@ -11,13 +11,13 @@ import logging
 import os
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from axiom_features.quality.outcome import CheckError, CheckOutcome
 from axiom_features.quality.rules import Check
 
 _RESULT_FORMAT = {
@@ -26,20 +26,6 @@ _RESULT_FORMAT = {
     "include_unexpected_rows": False,
     "return_unexpected_index_query": False,
 }
-
-
-class CheckError(RuntimeError):
-    """A check could not be evaluated (GX raised while computing it)."""
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """What one check found in a batch."""
-
-    success: bool
-    unexpected: np.ndarray | None
-    """Positions of the rows that failed, or None for a check about the batch as a whole."""
-    observed: Any = None
 
 
 @cache
@@ -66,22 +52,11 @@ def _suite(checks: Sequence[Check]) -> Any:
     return suite
 
 
-SQL_ENGINE_ROWS = 250_000
-"""From this many rows, ``engine="auto"`` runs the checks in DuckDB (:mod:`sql_engine`)."""
+def run_checks_gx(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, CheckOutcome]:
+    """Validate ``frame`` against ``checks`` with GX; each check's outcome by its key.
 
-
-def run_checks(
-    frame: pd.DataFrame, checks: Sequence[Check], engine: str = "auto"
-) -> dict[str, CheckOutcome]:
-    """Validate ``frame`` against ``checks``; returns each check's outcome by its key.
-
-    Row positions refer to ``frame``'s order (its index is not used). ``engine`` is ``gx``,
-    ``duckdb`` (same verdicts, one column-store scan) or ``auto`` (DuckDB for large frames).
+    Row positions refer to ``frame``'s order (its index is not used).
     """
-    if engine == "duckdb" or (engine == "auto" and len(frame) >= SQL_ENGINE_ROWS):
-        from axiom_features.quality.sql_engine import run_checks_sql
-
-        return run_checks_sql(frame, checks)
     unique = list({c.key: c for c in checks}.values())
     if not unique:
         return {}

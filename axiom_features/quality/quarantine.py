@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import QUARANTINE_SCHEMA, conform
-from axiom_features.lake import write_parquet_atomic
+from axiom_features.lakes.bars import write_parquet_atomic
 from axiom_features.paths import RepoPaths
 
 

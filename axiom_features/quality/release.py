@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from axiom_features.contracts import BAR_SCHEMA, QUARANTINE_SCHEMA, conform
-from axiom_features.lake import BarLake, write_parquet_atomic
+from axiom_features.lakes.bars import BarLake, write_parquet_atomic
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import validate_bars

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from axiom_features.paths import RepoPaths
+from axiom_features.quality.metrics import MetricStore, detect_metric_anomalies
 from axiom_features.quality.store import latest_verdict_run, read_findings, read_verdict
-from axiom_features.quality_metrics import MetricStore, detect_metric_anomalies
 
 
 @dataclass

@@ -13,7 +13,7 @@ missing; ``mostly`` is not used, so a check succeeds when no row is unexpected):
   (computed with pandas, which keeps row order cheaply).
 - ``ExpectColumnToExist``: a batch check on the frame's columns.
 
-Any other expectation is handed to GX (:func:`gx_engine.run_checks`) on its columns only.
+Any other expectation is handed to GX (:func:`.gx_engine.run_checks_gx`) on its columns only.
 All conditions are evaluated in a single projection, so the frame is read once.
 """
 
@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from axiom_features.quality.gx_engine import run_checks_gx
+from axiom_features.quality.outcome import CheckOutcome
 from axiom_features.quality.rules import Check
 
 SQL_EXPECTATIONS = frozenset(
@@ -108,11 +110,9 @@ def _duplicates(frame: pd.DataFrame, check: Check) -> np.ndarray:
     return np.flatnonzero(dup)
 
 
-def run_checks_sql(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, Any]:
+def run_checks_sql(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, CheckOutcome]:
     """Outcomes of ``checks`` on ``frame`` (row positions in frame order), by check key."""
     import duckdb
-
-    from axiom_features.quality.gx_engine import CheckOutcome, run_checks
 
     unique = list({c.key: c for c in checks}.values())
     outcomes: dict[str, CheckOutcome] = {}
@@ -139,5 +139,5 @@ def run_checks_sql(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, An
             rows = np.flatnonzero(np.asarray(result[f"c{i}"], dtype=bool))
             outcomes[check.key] = CheckOutcome(success=not len(rows), unexpected=rows)
     if rest:
-        outcomes.update(run_checks(frame, rest, engine="gx"))
+        outcomes.update(run_checks_gx(frame, rest))
     return outcomes

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from axiom_features.lake import write_parquet_atomic
+from axiom_features.lakes.bars import write_parquet_atomic
 from axiom_features.paths import RepoPaths
 
 

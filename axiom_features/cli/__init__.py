@@ -1,0 +1,1 @@
+"""``axiom``: the command line, one module per command group on one root group."""

@@ -1,0 +1,111 @@
+"""One monitoring pass over a repo: drift of every profiled view, then alerts.
+
+``monitor`` checks each view's latest days (stored day profiles) against its reference,
+stores the reports as a time series, evaluates the alert rules on drift, freshness (from a
+health check), quality and run records, and delivers new incidents to the configured routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from axiom_features.ops.health import HealthReport, check_health
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.runs import RunLog
+from monitoring.alert_manager import AlertManager
+from monitoring.alert_routes import build_route
+from monitoring.alerts import Alert, Observations, evaluate
+from monitoring.config import MonitoringConfig, load_config
+from monitoring.drift import DriftReport
+from monitoring.drift_check import check_view
+from monitoring.drift_store import DriftStore
+from monitoring.profile_store import ProfileStore
+
+
+def monitoring_dir(root: Path) -> Path:
+    return RepoPaths(root).data / "monitoring"
+
+
+def drift_store(root: Path) -> DriftStore:
+    return DriftStore(monitoring_dir(root) / "drift")
+
+
+def alert_manager(root: Path, config: MonitoringConfig) -> AlertManager:
+    routes = [build_route(route, root) for route in config.alerts.routes]
+    return AlertManager(monitoring_dir(root) / "alerts", routes, config.alerts.cooldown)
+
+
+def profiled_views(root: Path) -> list[str]:
+    """Views with stored day profiles."""
+    return sorted(
+        {r.feature_view for r in ProfileStore(RepoPaths(root).profiles).list(kind="offline_daily")}
+    )
+
+
+def check_drift(
+    root: Path,
+    *,
+    config: MonitoringConfig | None = None,
+    views: list[str] | None = None,
+    current_end: str | None = None,
+    run_id: str | None = None,
+) -> list[DriftReport]:
+    """Drift of each view's current window against its reference; reports are stored."""
+    config = config or load_config(root)
+    profiles = ProfileStore(RepoPaths(root).profiles)
+    store = drift_store(root)
+    reports = []
+    for view in views or profiled_views(root):
+        report = check_view(
+            profiles,
+            view,
+            check=config.drift_check,
+            drift=config.drift,
+            current_end=current_end,
+            run_id=run_id,
+            store=store,
+        )
+        if report is not None:
+            reports.append(report)
+    return reports
+
+
+@dataclass
+class MonitorResult:
+    run_id: str
+    drift: list[DriftReport]
+    health: HealthReport | None
+    alerts: list[Alert] = field(default_factory=list)
+    delivered: list[Alert] = field(default_factory=list)
+
+
+def monitor(
+    root: Path,
+    profile: str = "default",
+    *,
+    now: datetime | None = None,
+    with_health: bool = True,
+    config: MonitoringConfig | None = None,
+) -> MonitorResult:
+    """Drift checks, a health check, alert rules and delivery; recorded as a ``monitor`` run."""
+    now = now or datetime.now(UTC)
+    config = config or load_config(root)
+    log = RunLog(RepoPaths(root).runs)
+    with log.track("monitor", parameters={"profile": profile}) as record:
+        reports = check_drift(root, config=config, run_id=record.run_id)
+        health = check_health(root, profile, now=now, config=config) if with_health else None
+        freshness = [
+            {"feature_view": c.name, "status": c.status, "detail": c.detail}
+            for c in (health.checks if health else [])
+            if c.kind == "freshness"
+        ]
+        seen = Observations(
+            drift=reports, freshness=freshness, runs=[asdict(r) for r in log.list()]
+        )
+        alerts = evaluate(config.alerts.rules, seen)
+        delivered = alert_manager(root, config).process(alerts, now)
+        record.outputs = [f"drift:{r.feature_view}" for r in reports]
+        record.row_counts = {"alerts": len(alerts), "delivered": len(delivered)}
+    return MonitorResult(record.run_id, reports, health, alerts, delivered)

@@ -1,0 +1,1 @@
+"""The jobs as functions: import, transform, materialize; run records and view versions."""

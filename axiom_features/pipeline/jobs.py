@@ -1,0 +1,339 @@
+"""The platform's jobs as Python functions; each run leaves a run record.
+
+The ``axiom`` CLI is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from axiom_features.feature_store import apply_definitions, open_store
+from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
+from axiom_features.materialize.run_context import MaterializedView, materialization_run
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.runs import RunLog
+from axiom_features.pipeline.transform_job import TransformResult, run_transform_job
+from axiom_features.quality.consensus.merge import ConsensusResult
+from axiom_features.quality.release import ReleaseResult
+
+Progress = Callable[[int, int], None]
+
+
+def _log(root: Path) -> RunLog:
+    return RunLog(RepoPaths(root).runs)
+
+
+def ingest_files(
+    root: Path,
+    paths: Sequence[Path],
+    *,
+    timezone: str = "UTC",
+    source: str = "file",
+    use_adjusted: bool = False,
+    calendar: str = "XNYS",
+    quality: QualityOptions | None = None,
+) -> ImportResult:
+    """Import bar files through the quality gate into the lake."""
+    params = {
+        "timezone": timezone,
+        "source": source,
+        "use_adjusted": use_adjusted,
+        "calendar": calendar,
+    }
+    with _log(root).track("ingest", parameters=params) as record:
+        record.inputs = [str(p) for p in paths]
+        result = import_bars(
+            list(paths),
+            RepoPaths(root),
+            run_id=record.run_id,
+            timezone=timezone,
+            source=source,
+            use_adjusted=use_adjusted,
+            calendar=calendar,
+            quality=quality,
+        )
+        _record_import(record, result)
+    return result
+
+
+def ingest_frame(
+    root: Path,
+    bars: pd.DataFrame,
+    *,
+    source: str,
+    origin: str,
+    quality: QualityOptions | None = None,
+) -> ImportResult:
+    """Import an in-memory bars frame (already in contract shape) through the quality gate."""
+    with _log(root).track("ingest", parameters={"source": source}) as record:
+        record.inputs = [origin]
+        result = import_frame(
+            bars,
+            RepoPaths(root),
+            run_id=record.run_id,
+            source=source,
+            origin=origin,
+            quality=quality,
+        )
+        _record_import(record, result)
+    return result
+
+
+def _record_import(record, result: ImportResult) -> None:  # noqa: ANN001 - RunRecord
+    record.outputs = ["lake:bars"] + ([str(result.quarantine_path)] if result.quarantined else [])
+    record.row_counts = {
+        "rows_in": result.rows_in,
+        "accepted": result.accepted,
+        "quarantined": result.quarantined,
+        "new_rows": result.new_rows,
+    }
+
+
+def transform(
+    root: Path,
+    *,
+    symbols: list[str] | None = None,
+    views: list[str] | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    profile: str | None = None,
+) -> TransformResult:
+    """Compute the catalogue's feature views from the lake's bars into offline tables; when
+    ``profile``'s offline store is PostgreSQL, the tables written are loaded there too."""
+    params = {"symbols": symbols, "views": views, "workers": workers}
+    with _log(root).track("transform", parameters=params) as record:
+        record.inputs = ["lake:bars"]
+        result = run_transform_job(
+            RepoPaths(root), symbols=symbols, views=views, workers=workers, progress=progress
+        )
+        record.outputs = [f"offline:{v}" for v in result.rows_per_view]
+        record.row_counts = dict(result.rows_per_view)
+    if profile is not None and profile_offline_is_postgres(root, profile):
+        load_offline(root, profile, views=result.views, symbols=symbols)
+    return result
+
+
+def profile_offline_is_postgres(root: Path, profile: str) -> bool:
+    """Whether ``profile`` keeps its offline tables in PostgreSQL."""
+    from axiom_features.offline.postgres_store import is_postgres_offline
+
+    return is_postgres_offline(open_store(root, profile))
+
+
+def apply(root: Path, profile: str = "default") -> list[str]:
+    """Register the feature definitions (``feast apply``); returns the view names."""
+    with _log(root).track("apply", parameters={"profile": profile}) as record:
+        views = apply_definitions(open_store(root, profile))
+        record.outputs = [f"registry:{v}" for v in views]
+    return views
+
+
+@dataclass
+class MaterializeResult:
+    run_id: str
+    start: datetime
+    end: datetime
+    views: list[MaterializedView]
+
+
+def materialize(
+    root: Path,
+    start: datetime,
+    end: datetime,
+    *,
+    views: list[str] | None = None,
+    profile: str = "default",
+) -> MaterializeResult:
+    """Materialize ``[start, end]`` online; every view written gets a whylogs profile."""
+    params = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "views": views,
+        "profile": profile,
+    }
+    store = open_store(root, profile)
+    with _log(root).track("materialize", parameters=params) as record:
+        with materialization_run(record.run_id) as run:
+            store.materialize(start_date=start, end_date=end, feature_views=views)
+        record.inputs = [f"offline:{v.feature_view}" for v in run.views]
+        record.outputs = [f"online:{v.feature_view}" for v in run.views]
+        record.row_counts = {v.feature_view: v.rows for v in run.views}
+    return MaterializeResult(run_id=record.run_id, start=start, end=end, views=run.views)
+
+
+def release_quarantine(
+    root: Path, *, run_id: str | None = None, fixes: Path | None = None
+) -> ReleaseResult:
+    """Re-validate quarantined rows (with a file of fixes) and admit those that pass."""
+    from axiom_features.quality.release import release_quarantine as release
+    from axiom_features.quality.release_files import read_fixes
+
+    params = {"run_id": run_id, "fixes": str(fixes) if fixes else None}
+    with _log(root).track("quality-release", parameters=params) as record:
+        record.inputs = [f"quarantine:{run_id or 'all'}"] + ([str(fixes)] if fixes else [])
+        result = release(
+            RepoPaths(root),
+            release_id=record.run_id,
+            run_id=run_id,
+            fixes=read_fixes(fixes) if fixes else None,
+        )
+        record.outputs = ["lake:bars"] if result.released else []
+        record.row_counts = {
+            "considered": result.considered,
+            "released": result.released,
+            "still_held": result.still_held,
+            "new_rows": result.new_rows,
+        }
+    return result
+
+
+def _track_table_import(root: Path, command: str, lake: str, path: Path, source: str, run):  # noqa: ANN001, ANN202
+    """Run ``run(record)`` under a run record that keeps its counts (in, accepted, rejected)."""
+    with _log(root).track(command, parameters={"source": source}) as record:
+        record.inputs = [str(path)]
+        result = run(record)
+        record.outputs = [f"lake:{lake}"]
+        record.row_counts = {
+            "rows_in": result.rows_in,
+            "accepted": result.accepted,
+            "rejected": result.rejected,
+            "new_rows": result.new_rows,
+        }
+    return result
+
+
+def ingest_news(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
+    """Import a headline CSV into the news lake; rejected rows are quarantined with reasons."""
+    from axiom_features.ingest.news import import_news_csv
+
+    return _track_table_import(
+        root,
+        "ingest-news",
+        "news",
+        path,
+        source,
+        lambda record: import_news_csv(path, RepoPaths(root), source=source, run_id=record.run_id),
+    )
+
+
+def ingest_fundamentals(root: Path, path: Path, *, source: str = "file"):  # noqa: ANN201
+    """Import a fundamentals CSV into the fundamentals lake (keyed by filing time)."""
+    from axiom_features.ingest.fundamentals import import_fundamentals_csv
+
+    return _track_table_import(
+        root,
+        "ingest-fundamentals",
+        "fundamentals",
+        path,
+        source,
+        lambda record: import_fundamentals_csv(path, RepoPaths(root), source=source),
+    )
+
+
+def consensus_ingest(
+    root: Path,
+    feeds: dict[str, Callable[[], pd.DataFrame]],
+    *,
+    tolerance: float = 0.01,
+    quality: QualityOptions | None = None,
+) -> ConsensusRun:
+    """Load every provider (a failing one is skipped), merge them, gate the consensus bars."""
+    from axiom_features.quality.consensus import ProviderScores, consensus_bars, load_feeds
+    from axiom_features.quality.store import quality_dir
+
+    frames, failed = load_feeds(feeds)
+    merged = consensus_bars(frames, tolerance=tolerance, failed=failed)
+    imported = ingest_frame(
+        root, merged.bars, source="consensus", origin="<consensus>", quality=quality
+    )
+    repo = RepoPaths(root)
+    path = quality_dir(repo) / "consensus" / f"{imported.run_id}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    merged.disagreements.to_parquet(path, index=False)
+    scores = ProviderScores(repo).update(merged, imported.run_id)
+    return ConsensusRun(merged=merged, imported=imported, scores=scores, disagreements_path=path)
+
+
+@dataclass
+class ConsensusRun:
+    merged: ConsensusResult
+    imported: ImportResult
+    scores: dict[str, float]
+    disagreements_path: Path
+
+
+def check_online_consistency(
+    root: Path,
+    profile: str = "default",
+    *,
+    views: list[str] | None = None,
+    sample: int = 100,
+    seed: int = 0,
+    as_of: datetime | None = None,
+    rel_tol: float = 0.0,
+):  # noqa: ANN201 - axiom_features.online.consistency.ConsistencyReport
+    """Compare online values with the latest offline values of sampled entities."""
+    from axiom_features.online.consistency import check_consistency
+
+    params = {
+        "profile": profile,
+        "views": views,
+        "sample": sample,
+        "seed": seed,
+        "as_of": as_of.isoformat() if as_of else None,
+        "rel_tol": rel_tol,
+    }
+    store = open_store(root, profile)
+    with _log(root).track("consistency", parameters=params) as record:
+        report = check_consistency(
+            store, views=views, sample=sample, seed=seed, as_of=as_of, rel_tol=rel_tol
+        )
+        record.inputs = [f"offline:{v.view}" for v in report.views]
+        record.inputs += [f"online:{v.view}" for v in report.views]
+        record.row_counts = {
+            "entities_checked": sum(v.entities_checked for v in report.views),
+            "values_checked": sum(v.values_checked for v in report.views),
+            "mismatches": len(report.mismatches),
+        }
+    return report
+
+
+def serve_online(
+    root: Path,
+    profile: str = "default",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 6566,
+    workers: int = 1,
+) -> None:
+    """Serve ``/get-online-features`` (``feast serve``'s API) until interrupted."""
+    from axiom_features.online.server import serve
+
+    serve(root, profile, host=host, port=port, workers=workers)
+
+
+def load_offline(
+    root: Path,
+    profile: str = "production",
+    *,
+    views: list[str] | None = None,
+    symbols: list[str] | None = None,
+):
+    """Copy the Parquet offline tables into the profile's PostgreSQL offline store, one table
+    per view; a symbol's rows are replaced, so re-running loads nothing twice."""
+    from axiom_features.offline.postgres_store import load_profile_tables
+
+    params = {"profile": profile, "views": views, "symbols": symbols}
+    with _log(root).track("offline load", parameters=params) as record:
+        result = load_profile_tables(
+            open_store(root, profile), RepoPaths(root).offline, views=views, symbols=symbols
+        )
+        record.inputs = [f"offline:{v}" for v in result.rows_per_table]
+        record.outputs = [f"postgres:{v}" for v in result.rows_per_table]
+        record.row_counts = dict(result.rows_per_table)
+    return result

@@ -1,0 +1,1 @@
+"""Deterministic synthetic market data: bars, quarterly filings and headlines."""
