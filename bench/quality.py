@@ -95,7 +95,7 @@ def _rates(rows: int, injected: np.ndarray, flagged_rows: set[int]) -> tuple[flo
 
 
 def fault_cases(work: Path) -> list[dict[str, Any]]:
-    from axiom_features.synthetic import generate_bars
+    from axiom_features.synthetic.bars import generate_bars
 
     clean = generate_bars(SYMBOLS, DAYS, seed=SEED, end=NOW.to_pydatetime(), created_at=NOW)
     clean = clean.drop(columns=["created_timestamp"])
@@ -123,7 +123,7 @@ def fault_cases(work: Path) -> list[dict[str, Any]]:
 
 
 def disagreement_cases(clean: pd.DataFrame) -> list[dict[str, Any]]:
-    from axiom_features.consensus import consensus_bars, synthetic_providers
+    from axiom_features.quality.consensus import consensus_bars, synthetic_providers
 
     made = synthetic_providers(clean, disagree_rows=FAULTS, seed=SEED)
     result = consensus_bars(made.frames)

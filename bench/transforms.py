@@ -214,7 +214,7 @@ def _lake(path: Path) -> Path:
 def measure_job(path: Path, workers: int) -> dict[str, Any]:
     """The transform job end to end (Parquet in, Parquet out), once."""
     from axiom_features.paths import RepoPaths
-    from axiom_features.transform_job import run_transform_job
+    from axiom_features.pipeline.transform_job import run_transform_job
     from transforms.catalogue import catalogue
 
     repo = RepoPaths(_lake(path))
