@@ -91,7 +91,7 @@ class FreshnessRule(_Rule):
 
 
 class PipelineRule(_Rule):
-    """Jobs whose latest run failed."""
+    """Jobs whose latest run failed or was interrupted (its process died)."""
 
     type: Literal["pipeline"] = "pipeline"
     """Rule type selector."""
@@ -236,13 +236,14 @@ def _pipeline(rule: PipelineRule, seen: Observations) -> list[Alert]:
             key=f"pipeline:{command}",
             rule="pipeline",
             severity=rule.severity,
-            title=f"{command} failed",
-            message=f"run {run['run_id']} failed: {run.get('error') or 'no error recorded'}",
+            title=f"{command} {run['status']}",
+            message=f"run {run['run_id']} {run['status']}: "
+            f"{run.get('error') or 'no error recorded'}",
             subject=command,
             labels={"run_id": run["run_id"]},
         )
         for command, run in _latest_by_command(seen.runs).items()
-        if run.get("status") == "failed"
+        if run.get("status") in ("failed", "interrupted")
     ]
 
 

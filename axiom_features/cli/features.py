@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from axiom_features.cli.context import Context, pass_context
@@ -22,9 +23,13 @@ from axiom_features.cli.support import (
 @click.option("--symbols", help="Comma-separated symbols (default: every symbol in the lake).")
 @click.option("--views", help="Comma-separated feature views (default: all).")
 @click.option("--workers", default=2, show_default=True, help="Processes.")
+@click.option("--force", is_flag=True, help="Run even over an interrupted upstream run.")
+@click.option("--wait", default=0.0, show_default=True, help="Seconds to wait for a busy view.")
 @pass_context
 @fail_cleanly
-def transform(ctx: Context, symbols: str | None, views: str | None, workers: int):
+def transform(
+    ctx: Context, symbols: str | None, views: str | None, workers: int, force: bool, wait: float
+):
     """Compute feature views from the lakes into the offline tables.
 
     Under a profile whose offline store is PostgreSQL, the tables written are loaded there too.
@@ -39,6 +44,8 @@ def transform(ctx: Context, symbols: str | None, views: str | None, workers: int
             workers=workers,
             progress=update,
             profile=ctx.profile,
+            force=force,
+            wait=wait,
         )
     rows = [(view, f"{n:,} rows") for view, n in result.rows_per_view.items()]
     console.print(summary_table(f"transform: {result.symbols} symbols", rows))
@@ -59,9 +66,18 @@ def apply(ctx: Context):
 @click.option("--start", help="ISO date/time (default: 30 days before --end).")
 @click.option("--end", help="ISO date/time (default: now).")
 @click.option("--views", help="Comma-separated feature views (default: all).")
+@click.option("--force", is_flag=True, help="Run even over an interrupted upstream run.")
+@click.option("--wait", default=0.0, show_default=True, help="Seconds to wait for a busy view.")
 @pass_context
 @fail_cleanly
-def materialize(ctx: Context, start: str | None, end: str | None, views: str | None):
+def materialize(
+    ctx: Context,
+    start: str | None,
+    end: str | None,
+    views: str | None,
+    force: bool,
+    wait: float,
+):
     """Materialize [start, end] into the online store, profiling every view written."""
     from axiom_features.cli.render import materialize_table
     from axiom_features.pipeline import jobs
@@ -69,9 +85,17 @@ def materialize(ctx: Context, start: str | None, end: str | None, views: str | N
     end_at = parse_time(end, datetime.now(UTC))
     start_at = parse_time(start, end_at - timedelta(days=30))
     result = jobs.materialize(
-        ctx.repo, start_at, end_at, views=views.split(",") if views else None, profile=ctx.profile
+        ctx.repo,
+        start_at,
+        end_at,
+        views=views.split(",") if views else None,
+        profile=ctx.profile,
+        force=force,
+        wait=wait,
     )
     console.print(materialize_table(result.run_id, result.views))
+    for line in result.warnings:
+        console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
 
 
 @click.group()

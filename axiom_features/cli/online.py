@@ -40,7 +40,8 @@ def consistency(
     as_of: str | None,
     rel_tol: float,
 ):
-    """Compare online values with the latest offline values; JSON report, exit 1 on mismatch."""
+    """Compare online values with the latest offline values; JSON report. Exit 1 on a
+    mismatch, on online rows with no offline row, or when a view compared nothing."""
     from axiom_features.pipeline import jobs
 
     report = jobs.check_online_consistency(

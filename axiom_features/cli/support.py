@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -28,17 +30,33 @@ def one_line(exc: BaseException) -> str:
 
 
 def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn an expected error into ``error: <reason>`` on stderr and exit code 1."""
+    """Turn any error into one line, ``error: <what> <where>: <reason>`` with passwords
+    masked, on stderr and exit code 1; the traceback stays in the run record (and is printed
+    when ``AXIOM_DEBUG`` is set)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except EXPECTED_ERRORS as exc:
-            err_console.print(f"[bold red]error:[/] {one_line(exc)}", soft_wrap=True)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("AXIOM_DEBUG"):
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(error_line(exc))}", soft_wrap=True)
             sys.exit(1)
 
     return wrapper
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line a failure prints (after ``error:``), naming the run record that keeps
+    its traceback when there is one."""
+    from axiom_features.resilience.errors import describe
+
+    line = describe(exc)
+    run_id = getattr(exc, "axiom_run_id", None)
+    return f"{line} (traceback in run {run_id})" if run_id else line
 
 
 @contextmanager

@@ -14,6 +14,11 @@ same request a model would make, and every feature is compared:
 Entities whose latest offline row has expired (older than the TTL) are not expected online
 and are counted, not compared. ``as_of`` defaults to the end of the view's latest
 materialization (what the online store was last brought up to), else the newest offline row.
+
+A check that compared nothing does not pass: each view reports what it compared, and a view
+that compared no entity is a warning (the report's status is ``warn``, not ``ok``). Online
+rows without an offline row are noticed too: on Redis the view's online entities are
+counted against the offline table's, and lake symbols with no offline file are named.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from feast import FeatureStore, FeatureView, FileSource
 from feast.infra.offline_stores.dask import DaskOfflineStore
 
 from axiom_features.materialize.latest import parquet_files, pull_latest
+from axiom_features.offline.coverage import gap_line, missing_symbols
 from axiom_features.online.fast_read import read_result
+from axiom_features.online.freshness import is_redis, newest_online
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -58,6 +65,17 @@ class ViewCheck:
     values_checked: int = 0
     expired: int = 0
     """Sampled entities whose latest offline row is older than the TTL (not compared)."""
+    offline_entities: int = 0
+    """Entities with an offline row up to ``as_of``."""
+    online_entities: int | None = None
+    """Entities holding a row of the view online (Redis; None where not counted)."""
+    status: str = "ok"
+    """``ok``; ``warn``: nothing compared, or offline files missing; ``fail``: mismatches or
+    online rows with no offline row."""
+    notes: list[str] = field(default_factory=list)
+
+
+STATUS_ORDER = ("ok", "warn", "fail")
 
 
 @dataclass
@@ -66,12 +84,22 @@ class ConsistencyReport:
     mismatches: list[Mismatch] = field(default_factory=list)
 
     @property
+    def status(self) -> str:
+        worst = max((STATUS_ORDER.index(v.status) for v in self.views), default=1)
+        if not self.views:
+            worst = 1  # nothing to check is not a pass
+        return "fail" if self.mismatches else STATUS_ORDER[worst]
+
+    @property
     def ok(self) -> bool:
-        return not self.mismatches
+        return self.status == "ok"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "status": self.status,
+            "views_compared": sum(1 for v in self.views if v.entities_checked),
+            "views_compared_nothing": [v.view for v in self.views if not v.entities_checked],
             "entities_checked": sum(v.entities_checked for v in self.views),
             "values_checked": sum(v.values_checked for v in self.views),
             "mismatch_count": len(self.mismatches),
@@ -159,6 +187,47 @@ def check_view(
     latest = _offline_latest(store, view, EPOCH, end)
     check = ViewCheck(view.name, end.isoformat(), ttl.total_seconds() if ttl else None)
     report.views.append(check)
+    check.offline_entities = latest.num_rows
+    _coverage(store, view, check)
+    try:
+        _compare(store, view, latest, end, ttl, sample, rng, rel_tol, check, report)
+    finally:
+        if not check.entities_checked:
+            why = f"{check.expired} sampled entities expired" if check.expired else "no rows"
+            check.notes.append(f"compared nothing ({why})")
+            check.status = max(check.status, "warn", key=STATUS_ORDER.index)
+        if any(m.view == view.name for m in report.mismatches):
+            check.status = "fail"
+
+
+def _coverage(store: FeatureStore, view: FeatureView, check: ViewCheck) -> None:
+    """Note lake symbols with no offline file, and online entities with no offline row."""
+    missing = missing_symbols(Path(store.repo_path), view.name)
+    if missing:
+        check.notes.append(gap_line(view.name, missing))
+        check.status = "warn"
+    if is_redis(store):
+        check.online_entities = newest_online(store, view)[1]
+        extra = check.online_entities - check.offline_entities
+        if extra > 0:
+            check.notes.append(
+                f"{extra} online entities have no offline row (a deleted offline file?)"
+            )
+            check.status = "fail"
+
+
+def _compare(
+    store: FeatureStore,
+    view: FeatureView,
+    latest: pa.Table,
+    end: datetime,
+    ttl: timedelta | None,
+    sample: int,
+    rng: random.Random,
+    rel_tol: float,
+    check: ViewCheck,
+    report: ConsistencyReport,
+) -> None:
     if latest.num_rows == 0:
         return
     ts_field = view.batch_source.timestamp_field

@@ -3,6 +3,12 @@
 Status per check is ok / warn / critical; the report's status is the worst, and its exit
 code 0 / 1 / 2. Every freshness reading is also appended to the freshness log that SLA
 history is computed from.
+
+Freshness is read from the online store itself: on Redis from the view's entity hashes
+(whatever the offline store is), elsewhere by asking for the offline table's entities. A
+crashed run (its process gone or its heartbeat stopped) is reported as interrupted, a view
+left in Feast's ``MATERIALIZING`` state by a killed materialization is reported with the
+command that clears it, and lake symbols missing from a view's offline table are named.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from feast import FeatureStore, FeatureView, FileSource
 
 from axiom_features.calendar import session_closes
 from axiom_features.feature_store import open_store
+from axiom_features.materialize.lifecycle import CLEAR_COMMAND, stuck_views
+from axiom_features.offline.coverage import gap_line, missing_symbols
+from axiom_features.online.freshness import is_redis, newest_online
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog
+from axiom_features.resilience.errors import describe
 from monitoring.config import MonitoringConfig, load_config
 from monitoring.sla import STATUS_RANK, SessionSLA, check, sla_history
-
-STALE_RUNNING = timedelta(hours=6)
-"""A run still ``running`` after this long is reported (its process most likely died)."""
 
 
 @dataclass
@@ -103,6 +110,7 @@ def check_health(
     registered = {v.name: v for v in store.list_feature_views()}
     report = HealthReport(checked_at=now.isoformat())
     report.checks += registry_checks(store, registered)
+    report.checks += lifecycle_checks(root, store)
     for view in registered.values():
         report.checks.append(offline_check(root, view))
         report.checks.append(freshness_check(root, store, view, now, config))
@@ -139,6 +147,20 @@ def registry_checks(store: FeatureStore, registered: dict[str, FeatureView]) -> 
     return checks
 
 
+def lifecycle_checks(root: Path, store: FeatureStore) -> list[Check]:
+    """Views Feast will not serve because a materialization was killed mid-way."""
+    stuck = stuck_views(store)
+    if not stuck:
+        return []
+    runs = RunLog(RepoPaths(root).runs).list("materialize")
+    if runs and runs[-1].status == "running":
+        detail = f"materialization {runs[-1].run_id} in progress"
+        return [Check("lifecycle", name, "ok", detail) for name in stuck]
+    command = CLEAR_COMMAND.format(views=",".join(stuck))
+    detail = "stuck in MATERIALIZING (a materialization was killed); Feast will not serve it: "
+    return [Check("lifecycle", name, "critical", f"{detail}run `{command}`") for name in stuck]
+
+
 def _defined_views(store: FeatureStore) -> set[str]:
     from feast.repo_operations import _get_repo_contents
 
@@ -162,7 +184,11 @@ def offline_check(root: Path, view: FeatureView) -> Check:
     except (OSError, ValueError) as exc:
         return Check("offline", view.name, "critical", f"{path} unreadable: {exc}")
     status = "ok" if rows else "warn"
-    return Check("offline", view.name, status, f"{rows:,} rows in {path.relative_to(root)}")
+    detail = f"{rows:,} rows in {path.relative_to(root)}"
+    missing = missing_symbols(root, view.name)
+    if missing:
+        status, detail = "warn", f"{detail}; {gap_line(view.name, missing)}"
+    return Check("offline", view.name, status, detail)
 
 
 def _entities(root: Path, view: FeatureView) -> list[dict[str, Any]]:
@@ -180,7 +206,10 @@ def _entities(root: Path, view: FeatureView) -> list[dict[str, Any]]:
 
 
 def newest_online_event(root: Path, store: FeatureStore, view: FeatureView) -> datetime | None:
-    """The newest event time of ``view`` among its known entities in the online store."""
+    """The newest event time of ``view`` in the online store: on Redis from every entity
+    hash the view wrote, elsewhere among the offline table's entities."""
+    if is_redis(store):
+        return newest_online(store, view)[0]
     entities = _entities(root, view)
     if not entities or not view.features:
         return None
@@ -195,7 +224,10 @@ def freshness_check(
     root: Path, store: FeatureStore, view: FeatureView, now: datetime, config: MonitoringConfig
 ) -> Check:
     sla = config.sla.for_view(view.name, (view.tags or {}).get("frequency"))
-    newest = newest_online_event(root, store, view)
+    try:
+        newest = newest_online_event(root, store, view)
+    except Exception as exc:  # an unreachable store is this check's finding, not a crash
+        return Check("freshness", view.name, "critical", f"online store: {describe(exc)}")
     if newest is not None:
         record_freshness(root, view.name, newest, now)
     result = check(view.name, sla, newest, now, _closes(sla, now))
@@ -210,24 +242,21 @@ def _closes(sla: Any, now: datetime, days: float = 30):  # noqa: ANN202 - Dateti
 
 
 def run_checks(root: Path, now: datetime) -> list[Check]:
-    """The latest run of each job: failed → warn; running for hours → warn."""
+    """The latest run of each job: failed or interrupted (process gone, heartbeat stopped)
+    → warn, naming the rerun that resumes it; succeeded with warnings → warn."""
     latest: dict[str, Any] = {}
     for record in RunLog(RepoPaths(root).runs).list():
         latest[record.command] = record
     checks = []
     for command, record in sorted(latest.items()):
-        started = datetime.fromisoformat(record.started_at)
         if record.status == "failed":
             checks.append(Check("runs", command, "warn", f"{record.run_id} failed: {record.error}"))
-        elif record.status == "running" and now - started > STALE_RUNNING:
-            checks.append(
-                Check(
-                    "runs",
-                    command,
-                    "warn",
-                    f"{record.run_id} running since {started:%Y-%m-%d %H:%M}",
-                )
-            )
+        elif record.status == "interrupted":
+            detail = f"{record.run_id} {record.error}; rerun `axiom {command}` to resume"
+            checks.append(Check("runs", command, "warn", detail))
+        elif record.warnings:
+            detail = f"{record.run_id} {record.status}; " + "; ".join(record.warnings[:3])
+            checks.append(Check("runs", command, "warn", detail))
         else:
             checks.append(Check("runs", command, "ok", f"{record.run_id} {record.status}"))
     return checks

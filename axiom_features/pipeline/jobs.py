@@ -6,7 +6,7 @@ The ``axiom`` CLI is a thin layer over these.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from axiom_features.feature_store import apply_definitions, open_store
 from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
 from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.guards import REGISTRY_LOCK, guarded, view_locks
 from axiom_features.pipeline.runs import RunLog
 from axiom_features.pipeline.transform_job import TransformResult, run_transform_job
 from axiom_features.quality.consensus.merge import ConsensusResult
@@ -102,19 +103,34 @@ def transform(
     workers: int = 1,
     progress: Progress | None = None,
     profile: str | None = None,
+    force: bool = False,
+    wait: float = 0.0,
 ) -> TransformResult:
     """Compute the catalogue's feature views from the lake's bars into offline tables; when
-    ``profile``'s offline store is PostgreSQL, the tables written are loaded there too."""
+    ``profile``'s offline store is PostgreSQL, the tables written are loaded there too (a
+    failed load fails the run).
+
+    Refuses over an interrupted upstream run unless ``force``; holds each view's job lock,
+    waiting up to ``wait`` seconds for another job to release it."""
+    from transforms.catalogue import catalogue
+
     params = {"symbols": symbols, "views": views, "workers": workers}
-    with _log(root).track("transform", parameters=params) as record:
+    names = [v.name for v in catalogue().select(views)]
+    with (
+        guarded(root, "transform", view_locks(names), force=force, wait=wait) as forced,
+        _log(root).track("transform", parameters=params) as record,
+    ):
+        if forced:
+            record.parameters["forced_over"] = [r.run_id for r in forced]
         record.inputs = ["lake:bars"]
         result = run_transform_job(
             RepoPaths(root), symbols=symbols, views=views, workers=workers, progress=progress
         )
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
-    if profile is not None and profile_offline_is_postgres(root, profile):
-        load_offline(root, profile, views=result.views, symbols=symbols)
+        if profile is not None and profile_offline_is_postgres(root, profile):
+            load_offline(root, profile, views=result.views, symbols=symbols)
+            record.outputs += [f"postgres:{v}" for v in result.views]
     return result
 
 
@@ -139,6 +155,7 @@ class MaterializeResult:
     start: datetime
     end: datetime
     views: list[MaterializedView]
+    warnings: list[str] = field(default_factory=list)
 
 
 def materialize(
@@ -148,8 +165,19 @@ def materialize(
     *,
     views: list[str] | None = None,
     profile: str = "default",
+    force: bool = False,
+    wait: float = 0.0,
 ) -> MaterializeResult:
-    """Materialize ``[start, end]`` online; every view written gets a whylogs profile."""
+    """Materialize ``[start, end]`` online; every view written gets a whylogs profile.
+
+    Refuses over an interrupted upstream run unless ``force``; holds the registry's and each
+    view's job lock (waiting up to ``wait`` seconds); clears a lifecycle state a killed
+    materialization left behind; records lake symbols missing from a view's offline table
+    as warnings; retries transient connection errors."""
+    from axiom_features.materialize.lifecycle import clear_stale_states
+    from axiom_features.offline.coverage import gap_line, missing_symbols
+    from axiom_features.resilience.retry import retrying
+
     params = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -157,13 +185,28 @@ def materialize(
         "profile": profile,
     }
     store = open_store(root, profile)
-    with _log(root).track("materialize", parameters=params) as record:
+    names = views or [v.name for v in retrying(store.list_feature_views, what="materialize")]
+    locks = [REGISTRY_LOCK, *view_locks(names)]
+    with (
+        guarded(root, "materialize", locks, force=force, wait=wait) as forced,
+        _log(root).track("materialize", parameters=params) as record,
+    ):
+        if forced:
+            record.parameters["forced_over"] = [r.run_id for r in forced]
+        for name in clear_stale_states(store, views):
+            record.warnings.append(f"{name}: cleared a MATERIALIZING state left by a killed run")
+        record.warnings += [gap_line(v, m) for v in names if (m := missing_symbols(root, v))]
         with materialization_run(record.run_id) as run:
-            store.materialize(start_date=start, end_date=end, feature_views=views)
+            retrying(
+                lambda: store.materialize(start_date=start, end_date=end, feature_views=views),
+                what="materialize",
+            )
         record.inputs = [f"offline:{v.feature_view}" for v in run.views]
         record.outputs = [f"online:{v.feature_view}" for v in run.views]
         record.row_counts = {v.feature_view: v.rows for v in run.views}
-    return MaterializeResult(run_id=record.run_id, start=start, end=end, views=run.views)
+    return MaterializeResult(
+        run_id=record.run_id, start=start, end=end, views=run.views, warnings=record.warnings
+    )
 
 
 def release_quarantine(
@@ -329,9 +372,15 @@ def load_offline(
     from axiom_features.offline.postgres_store import load_profile_tables
 
     params = {"profile": profile, "views": views, "symbols": symbols}
+    from axiom_features.resilience.retry import retrying
+
     with _log(root).track("offline load", parameters=params) as record:
-        result = load_profile_tables(
-            open_store(root, profile), RepoPaths(root).offline, views=views, symbols=symbols
+        store = open_store(root, profile)
+        result = retrying(
+            lambda: load_profile_tables(
+                store, RepoPaths(root).offline, views=views, symbols=symbols
+            ),
+            what="offline load",
         )
         record.inputs = [f"offline:{v}" for v in result.rows_per_table]
         record.outputs = [f"postgres:{v}" for v in result.rows_per_table]

@@ -9,7 +9,8 @@ atomic (temporary file, then ``os.replace``). Warm-up rows hold NaN, not null.
 With ``workers > 1`` symbols are spread over worker processes ("spawn": no state inherited
 from the parent, so nothing depends on what the caller imported or threads it started),
 a few batches in flight at a time. A worker holds one symbol's outputs at once and returns
-only row counts, so memory stays bounded whatever the number of symbols.
+only row counts, so memory stays bounded whatever the number of symbols. Workers die with
+the job's process (``PR_SET_PDEATHSIG``): a killed job leaves no worker writing files.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, c
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.family_inputs import symbol_inputs, write_market_closes
 from axiom_features.pipeline.versions import archive_if_changed, save_snapshot
+from axiom_features.resilience.liveness import die_with_parent
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
 from transforms.families import family_named
@@ -208,7 +210,9 @@ def _run_parallel(
     size = max(1, min(batch_size, math.ceil(len(symbols) / (workers * 4))))
     pending = iter(_batches(symbols, size))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=die_with_parent
+    ) as pool:
         running: dict[Future, int] = {}
 
         def submit() -> None:
