@@ -13,8 +13,10 @@ from datetime import datetime
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from axiom_features.contracts import BAR_KEY, BAR_SCHEMA, NUMERIC_BAR_COLUMNS
+from axiom_features.contracts import BAR_KEY, BAR_SCHEMA, NUMERIC_BAR_COLUMNS, conform
+from axiom_features.lakes.provenance import PROVENANCE_FIELDS, with_provenance_columns
 from axiom_features.lakes.symbol_store import SymbolStore, UpsertResult, write_parquet_atomic
 from axiom_features.paths import RepoPaths
 
@@ -30,18 +32,39 @@ def _utc(bound: TimeBound) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+LAKE_BAR_SCHEMA = pa.schema([*BAR_SCHEMA, *PROVENANCE_FIELDS], metadata=BAR_SCHEMA.metadata)
+"""What a lake file stores: the bar contract plus each row's provenance stamp."""
+
+
 class BarLake(SymbolStore):
-    """Clean bars under ``repo.bars``: ``<SYMBOL>.parquet`` per symbol, in the bar contract."""
+    """Clean bars under ``repo.bars``: ``<SYMBOL>.parquet`` per symbol, in the bar contract,
+    each row stamped with the import run, file number and line it came from
+    (:mod:`axiom_features.lakes.provenance`)."""
 
     def __init__(self, repo: RepoPaths) -> None:
         super().__init__(
             repo.bars,
-            BAR_SCHEMA,
+            LAKE_BAR_SCHEMA,
             key=BAR_KEY,
             compared=NUMERIC_BAR_COLUMNS,
             sort_by=("event_timestamp", "source"),
             name="bars",
         )
+
+    def load(self, symbol: str) -> pa.Table | None:
+        """Stored rows of ``symbol`` with provenance (null for rows stored before stamping)."""
+        path = self.path(symbol)
+        if not path.exists():
+            return None
+        return conform(with_provenance_columns(pq.read_table(path)), self.schema, path)
+
+    def _incoming(self, rows: pa.Table | pd.DataFrame) -> pd.DataFrame:
+        if isinstance(rows, pd.DataFrame):
+            missing = [f.name for f in PROVENANCE_FIELDS if f.name not in rows]
+            rows = rows.assign(**dict.fromkeys(missing)) if missing else rows
+        else:
+            rows = with_provenance_columns(rows)
+        return super()._incoming(rows)
 
     def read(
         self,
@@ -67,4 +90,6 @@ class BarLake(SymbolStore):
             if hi is not None:
                 table = table.filter(pc.less_equal(ts, pa.scalar(hi, ts.type)))
             tables.append(table)
-        return pa.concat_tables(tables) if tables else BAR_SCHEMA.empty_table()
+        if not tables:
+            return BAR_SCHEMA.empty_table()
+        return pa.concat_tables(tables).select(BAR_SCHEMA.names).cast(BAR_SCHEMA)
