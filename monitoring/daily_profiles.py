@@ -8,6 +8,11 @@ objects, which cost about 40 µs per column and day to read back; each day is
 zlib-compressed. Day sketches merge exactly (counts add, moments combine, KLL sketches
 merge), and :meth:`DaySketch.to_profile` turns any merge into a whylogs profile with
 ``counts`` and ``distribution`` metrics.
+
+When the frame has a ``symbol`` column, each column also counts, per day, its *repeats*
+(a value equal to the same symbol's previous value: constant runs, a stale feed) and its
+*jumps* (a step of more than ``JUMP`` of the previous value's size: an unadjusted split, a
+unit change). Rows whose previous value lies outside the profiled frame are not counted.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from monitoring.whylogs_compat import (
 )
 
 DAY_KLL_K = 128
+JUMP = 0.4
+"""A step counts as a jump when |x - previous| > JUMP * |previous|."""
 _HEADER = struct.Struct("<I")
 
 
@@ -48,9 +55,15 @@ class ColumnSketch:
     mean: float
     m2: float
     kll: object
+    repeats: int = 0
+    """Values equal to the same symbol's previous value."""
+    jumps: int = 0
+    """Values more than ``JUMP`` away (relatively) from the same symbol's previous value."""
 
     @classmethod
-    def of(cls, values: np.ndarray) -> ColumnSketch:
+    def of(
+        cls, values: np.ndarray, repeats: np.ndarray | None = None, jumps: np.ndarray | None = None
+    ) -> ColumnSketch:
         nan = np.isnan(values)
         kept = values[~nan]
         finite = kept[np.isfinite(kept)]
@@ -65,7 +78,9 @@ class ColumnSketch:
             else (np.nan if inf else 0.0)
         )
         n_nan = int(nan.sum())
-        return cls(len(values), n_nan, n_nan, inf, len(kept), mean, m2, sketch)
+        return cls(len(values), n_nan, n_nan, inf, len(kept), mean, m2, sketch,
+                   0 if repeats is None else int(repeats.sum()),
+                   0 if jumps is None else int(jumps.sum()))  # fmt: skip
 
     def merge(self, other: ColumnSketch) -> ColumnSketch:
         kll = kll_doubles_sketch(DAY_KLL_K)
@@ -79,7 +94,8 @@ class ColumnSketch:
             mean = self.mean + delta * other.count / count
             m2 = self.m2 + other.m2 + delta**2 * self.count * other.count / count
         return ColumnSketch(self.n + other.n, self.null + other.null, self.nan + other.nan,
-                            self.inf + other.inf, count, mean, m2, kll)  # fmt: skip
+                            self.inf + other.inf, count, mean, m2, kll,
+                            self.repeats + other.repeats, self.jumps + other.jumps)  # fmt: skip
 
     def to_view(self) -> ColumnProfileView:
         counts = ColumnCountsMetric(
@@ -109,7 +125,8 @@ class DaySketch:
         header = {
             "day": self.day,
             "columns": {
-                name: [c.n, c.null, c.nan, c.inf, c.count, c.mean, c.m2, len(blob)]
+                name: [c.n, c.null, c.nan, c.inf, c.count, c.mean, c.m2, len(blob),
+                       c.repeats, c.jumps]
                 for (name, c), blob in zip(self.columns.items(), blobs, strict=True)
             },
         }
@@ -123,10 +140,11 @@ class DaySketch:
         header = json.loads(data[_HEADER.size : _HEADER.size + size])
         offset = _HEADER.size + size
         columns = {}
-        for name, (n, null, nan, inf, count, mean, m2, length) in header["columns"].items():
+        for name, fields in header["columns"].items():
+            n, null, nan, inf, count, mean, m2, length, *steps = fields
             kll = kll_doubles_sketch.deserialize(data[offset : offset + length])
             offset += length
-            columns[name] = ColumnSketch(n, null, nan, inf, count, mean, m2, kll)
+            columns[name] = ColumnSketch(n, null, nan, inf, count, mean, m2, kll, *steps)
         return cls(header["day"], columns)
 
     def to_profile(self) -> ProfileView:
@@ -158,10 +176,12 @@ def profile_days(
     *,
     time_column: str = "event_timestamp",
     columns: Sequence[str] | None = None,
+    symbol_column: str = "symbol",
 ) -> dict[str, tuple[DaySketch, int]]:
     """``{day: (sketch, rows)}`` for every UTC day in ``frame[time_column]``.
 
-    ``columns`` defaults to every float column.
+    ``columns`` defaults to every float column. Repeats and jumps are counted when
+    ``frame`` has ``symbol_column``.
     """
     names = (
         list(columns)
@@ -173,11 +193,50 @@ def profile_days(
     keys = keys[order]
     days, starts = np.unique(keys, return_index=True)
     bounds = [*starts.tolist(), len(keys)]
-    values = {name: frame[name].to_numpy(dtype=np.float64)[order] for name in names}
+    raw = {name: frame[name].to_numpy(dtype=np.float64) for name in names}
+    steps = (
+        _steps(frame[symbol_column].to_numpy(), frame[time_column].to_numpy(), raw)
+        if symbol_column in frame.columns
+        else {}
+    )
+    values = {name: v[order] for name, v in raw.items()}
     result: dict[str, tuple[DaySketch, int]] = {}
     with np.errstate(invalid="ignore"):
         for i, day in enumerate(days):
             a, b = bounds[i], bounds[i + 1]
-            sketch = DaySketch(str(day), {n: ColumnSketch.of(v[a:b]) for n, v in values.items()})
-            result[str(day)] = (sketch, b - a)
+            columns = {
+                n: ColumnSketch.of(
+                    v[a:b],
+                    steps[n][0][order][a:b] if n in steps else None,
+                    steps[n][1][order][a:b] if n in steps else None,
+                )
+                for n, v in values.items()
+            }
+            result[str(day)] = (DaySketch(str(day), columns), b - a)
+    return result
+
+
+def _steps(
+    symbols: np.ndarray, times: np.ndarray, values: dict[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per column, in frame order: is each value a repeat of, or a jump from, the same
+    symbol's previous value?"""
+    order = np.lexsort((times, symbols))
+    sym = symbols[order]
+    same = np.zeros(len(sym), dtype=bool)
+    same[1:] = sym[1:] == sym[:-1]
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    result = {}
+    with np.errstate(invalid="ignore"):
+        for name, v in values.items():
+            s = v[order]
+            prev = np.empty_like(s)
+            prev[0] = np.nan
+            prev[1:] = s[:-1]
+            repeat = same & (s == prev)
+            jump = same & np.isfinite(s) & np.isfinite(prev) & (
+                np.abs(s - prev) > JUMP * np.abs(prev)
+            )
+            result[name] = (repeat[back], jump[back])
     return result

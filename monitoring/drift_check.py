@@ -43,6 +43,14 @@ class DriftCheckConfig(BaseModel):
     reference: ReferenceConfig = Field(default_factory=ReferenceConfig)
     """The reference window."""
 
+    method: Literal["calibrated", "fixed_psi"] = "calibrated"
+    """``calibrated``: each feature against its own variation between reference chunks,
+    by its nature, with root causes (:mod:`monitoring.calibrated`); ``fixed_psi``: one
+    statistic and cut-off for every feature (:mod:`monitoring.drift`)."""
+
+    chunks: int = Field(default=12, ge=2)
+    """Calibrated: a ``previous`` reference spans this many current windows."""
+
 
 def check_view(
     profiles: ProfileStore,
@@ -56,21 +64,12 @@ def check_view(
 ) -> DriftReport | None:
     """Drift of ``view``'s latest days (up to ``current_end``); None without both windows."""
     check = check or DriftCheckConfig()
-    days = [d for d in stored_days(profiles, view) if current_end is None or d <= current_end]
-    if not days:
+    windows = select_windows(profiles, view, check, current_end)
+    if windows is None:
         return None
-    current_days = days[-check.current_days :]
+    current_days, reference_days = windows
     reference = check.reference
-    if reference.kind == "baseline":
-        if reference.start is None or reference.end is None:
-            raise ValueError("reference.kind baseline needs reference.start and reference.end")
-        ref_first, ref_last = reference.start.isoformat(), reference.end.isoformat()
-    else:
-        before = [d for d in days if d < current_days[0]]
-        before = before[-(reference.previous_days or len(current_days)) :]
-        if not before:
-            return None
-        ref_first, ref_last = before[0], before[-1]
+    ref_first, ref_last = reference_days[0], reference_days[-1]
     current = window_profile(profiles, view, current_days[0], current_days[-1])
     ref = window_profile(profiles, view, ref_first, ref_last)
     if current is None or ref is None:
@@ -87,6 +86,39 @@ def check_view(
     if store is not None:
         store.save(report)
     return report
+
+
+def select_windows(
+    profiles: ProfileStore,
+    view: str,
+    check: DriftCheckConfig,
+    current_end: str | None = None,
+    *,
+    previous_windows: int = 1,
+) -> tuple[list[str], list[str]] | None:
+    """(current days, reference days) of ``view``; None without both.
+
+    A ``previous`` reference without ``previous_days`` spans ``previous_windows`` current
+    windows (the calibrated method cuts it into that many chunks).
+    """
+    days = [d for d in stored_days(profiles, view) if current_end is None or d <= current_end]
+    if not days:
+        return None
+    current_days = days[-check.current_days :]
+    reference = check.reference
+    if reference.kind == "baseline":
+        if reference.start is None or reference.end is None:
+            raise ValueError("reference.kind baseline needs reference.start and reference.end")
+        first, last = reference.start.isoformat(), reference.end.isoformat()
+        before = [d for d in stored_days(profiles, view) if first <= d <= last]
+        if not before:
+            return (current_days, [first, last]) if previous_windows == 1 else None
+    else:
+        before = [d for d in days if d < current_days[0]]
+        before = before[-(reference.previous_days or len(current_days) * previous_windows) :]
+        if not before:
+            return None
+    return current_days, before
 
 
 def day_after(day: str) -> str:

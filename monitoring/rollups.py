@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from monitoring.daily_profiles import merge_days
+from monitoring.daily_profiles import DaySketch, merge_days
 from monitoring.profile_store import ProfileStore
 from monitoring.whylogs_compat import ProfileView
 
@@ -40,6 +40,24 @@ def period_label(day: str, period: Period) -> str:
 def stored_days(store: ProfileStore, feature_view: str) -> list[str]:
     """Every day with a stored profile of ``feature_view``, sorted."""
     return sorted(store.day_index(feature_view))
+
+
+def day_sketches(store: ProfileStore, feature_view: str, days: list[str]) -> list[DaySketch]:
+    """The newest stored sketch of each of ``days`` (days without one are left out), in order."""
+    index = store.day_index(feature_view)
+    by_bundle: dict[str, list[str]] = defaultdict(list)
+    records = {}
+    for day in days:
+        if day in index:
+            record, _ = index[day]
+            by_bundle[record.path].append(day)
+            records[record.path] = record
+    loaded = {
+        day: sketch
+        for path, wanted in by_bundle.items()
+        for day, sketch in store.load_days(records[path], wanted).items()
+    }
+    return [loaded[d] for d in days if d in loaded]
 
 
 def window_profile(

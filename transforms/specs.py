@@ -11,6 +11,8 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from transforms.natures import NATURES, nature_of
+
 FEATURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 """A feature name is a lowercase identifier (it becomes a column and a Feast field)."""
 
@@ -51,6 +53,9 @@ class FeatureSpec:
     warmup: int
     transform: str = "talib"
     post: str = ""
+    nature: str = ""
+    """How the values behave (:mod:`transforms.natures`); derived when left empty. Metadata:
+    not part of :meth:`identity`, so it never changes a view's version."""
 
     def __post_init__(self) -> None:
         if not FEATURE_NAME.match(self.name):
@@ -59,6 +64,12 @@ class FeatureSpec:
             raise ValueError(f"feature name {self.name!r} is reserved")
         if self.warmup < 0:
             raise ValueError(f"feature {self.name!r}: warmup must be >= 0, got {self.warmup}")
+        if not self.nature:
+            derived = nature_of(name=self.name, view=self.view, function=self.function,
+                                transform=self.transform, output=self.output, post=self.post)
+            object.__setattr__(self, "nature", derived)  # fmt: skip
+        elif self.nature not in NATURES:
+            raise ValueError(f"feature {self.name!r}: unknown nature {self.nature!r}")
 
     @property
     def call_key(self) -> tuple[str, str, tuple[str, ...], tuple[tuple[str, int | float], ...]]:
@@ -92,6 +103,7 @@ class FeatureSpec:
             "post": self.post,
             "version": self.version,
             "warmup": self.warmup,
+            "nature": self.nature,
             "description": self.description,
         }
 

@@ -21,6 +21,8 @@ from monitoring.profile_store import ProfileStore
 
 CHUNK_DAYS = 60
 """Calendar days of rows read and profiled at once."""
+LOOK_BACK_DAYS = 7
+"""Calendar days read before a span, so its first day's repeats and jumps have a previous bar."""
 
 
 def profile_offline_days(
@@ -55,7 +57,7 @@ def profile_offline_days(
         # with many spans (a backfill) one pass over the table is far cheaper than one each.
         whole = dataset.to_table(columns=_value_columns(dataset)) if len(spans) > 1 else None
         for first, last in spans:
-            start = pd.Timestamp(first, tz="UTC")
+            start = pd.Timestamp(first, tz="UTC") - pd.Timedelta(days=LOOK_BACK_DAYS)
             end = pd.Timestamp(last, tz="UTC") + pd.Timedelta(days=1)
             frame = _rows_between(dataset, whole, start, end).to_pandas()
             sketches.update({d: s for d, s in profile_days(frame).items() if d in wanted})
@@ -69,7 +71,7 @@ def profile_offline_days(
 
 
 def _value_columns(dataset: ds.Dataset) -> list[str]:
-    return [c for c in dataset.schema.names if c not in ("symbol", "created_timestamp")]
+    return [c for c in dataset.schema.names if c != "created_timestamp"]
 
 
 def _rows_between(

@@ -1,0 +1,349 @@
+"""Drift judged against each feature's own variation: the method for market features.
+
+The reference window is cut into chunks as long as the current window. Every statistic is
+computed twice: for the current window against the whole reference, and for each chunk
+against the rest of the reference. The chunks' values are the feature's normal variation
+(a volatility spike, a trending month, an earnings season inside the reference are part of
+it), so a feature is flagged only when the current window is unlike any stretch of its own
+history, never against one cut-off shared by all features.
+
+================= ============================================= ===========================
+check             statistic (current vs reference)              flagged when
+================= ============================================= ===========================
+distribution      KS distance of the sketches; only natures      BH-significant (log-normal
+                  whose values are stationary                    fit of the chunks' values)
+                                                                 and >= max(``min_ks``,
+                                                                 ``ks_margin`` x chunks' max)
+missing           share of missing values                       >= chunks' max +
+                                                                 ``missing_floor``
+constant_runs     share of values equal to the symbol's          Poisson tail, BH-significant,
+                  previous one (not codes, counts, filings)     and >= ``step_margin`` x max
+jumps             share of steps > 40% (levels, sums only)      as constant_runs
+range             max(|median shift| / reference 5-95% spread,  >= max(``range_floor``,
+                  |log spread ratio|)                            ``range_margin`` x max)
+type              infinite values where the reference has none  any
+================= ============================================= ===========================
+
+Every p-value of one pass (all views, all features) goes through one Benjamini–Hochberg
+procedure at ``fdr``, so hundreds of features do not turn chance into alerts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from scipy import stats
+
+from monitoring.daily_profiles import ColumnSketch, DaySketch, merge_days
+from monitoring.drift import ks_statistic
+
+Check = Literal["distribution", "missing", "constant_runs", "jumps", "range", "type"]
+QUALITY_CHECKS: frozenset[str] = frozenset(
+    {"missing", "constant_runs", "jumps", "range", "type"}
+)
+"""Data-quality drift, reported apart from distribution drift."""
+STATIONARY = frozenset(
+    {"bounded_oscillator", "return_like", "count", "fundamental", "categorical"}
+)
+NO_RUNS = frozenset({"categorical", "count", "fundamental"})
+"""Natures that repeat by design: constant runs are not checked."""
+JUMPING = frozenset({"level", "cumulative"})
+"""Natures whose steps between bars are checked."""
+
+
+class CalibratedConfig(BaseModel):
+    """Margins and error rates of the calibrated method."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_chunks: int = Field(default=4, ge=2)
+    """Reference chunks needed before a feature is judged."""
+
+    fdr: float = Field(default=0.001, gt=0, lt=1)
+    """False discovery rate of the Benjamini–Hochberg procedure over one pass."""
+
+    min_ks: float = Field(default=0.1, ge=0, le=1)
+    """Smallest KS distance that counts as distribution drift."""
+
+    ks_margin: float = Field(default=1.5, ge=1)
+    """Distribution drift needs this multiple of the largest KS distance between chunks."""
+
+    missing_floor: float = Field(default=0.02, ge=0, le=1)
+    """Missing share above the chunks' largest by at least this much."""
+
+    range_floor: float = Field(default=1.0, gt=0)
+    """Smallest range score flagged (1 = the median moved by the whole 5-95% spread)."""
+
+    range_margin: float = Field(default=3.0, ge=1)
+    """Range drift needs this multiple of the largest range score between chunks."""
+
+    step_margin: float = Field(default=2.0, ge=1)
+    """Constant runs and jumps need this multiple of the chunks' largest rate."""
+
+    min_steps: int = Field(default=5, ge=1)
+    """Constant runs and jumps need at least this many occurrences."""
+
+
+@dataclass
+class Finding:
+    """One feature's departure from its own history, by one check."""
+
+    view: str
+    feature: str
+    check: Check
+    value: float
+    """The current window's statistic."""
+    usual: float
+    """The largest value of the statistic between reference chunks."""
+    limit: float
+    """The value from which the check flags."""
+    p_value: float | None = None
+    since: str | None = None
+    ratio: float | None = None
+    """Range only: current median over reference median (a unit change reads 100)."""
+
+    @property
+    def quality(self) -> bool:
+        return self.check in QUALITY_CHECKS
+
+    @property
+    def subject(self) -> str:
+        return f"{self.view}:{self.feature}"
+
+
+@dataclass
+class ViewWindows:
+    """Day sketches of one view: the current window's days and the reference chunks."""
+
+    view: str
+    current: list[DaySketch]
+    chunks: list[list[DaySketch]]
+
+    @property
+    def reference_days(self) -> list[str]:
+        return [d.day for chunk in self.chunks for d in chunk]
+
+
+@dataclass
+class ViewCheck:
+    """One view's candidates (p-values still to be controlled) and its scores per feature."""
+
+    view: str
+    findings: list[Finding]
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def chunk_days(reference: Sequence[str], length: int) -> list[list[str]]:
+    """The latest reference days cut into consecutive chunks of ``length`` days."""
+    usable = len(reference) - len(reference) % length
+    days = list(reference)[len(reference) - usable :]
+    return [days[i : i + length] for i in range(0, usable, length)]
+
+
+def check_windows(
+    windows: ViewWindows, natures: dict[str, str], config: CalibratedConfig
+) -> ViewCheck:
+    """Every feature of the view checked against its chunks (before multiple testing)."""
+    result = ViewCheck(windows.view, [])
+    if len(windows.chunks) < config.min_chunks:
+        result.skipped = {"*": f"{len(windows.chunks)} reference chunks (< {config.min_chunks})"}
+        return result
+    current = merge_days(windows.current)
+    chunks = [merge_days(c) for c in windows.chunks]
+    rests = _leave_one_out(chunks)
+    reference = merge_days(chunks)
+    for name, cur in current.columns.items():
+        nature = natures.get(name)
+        if nature is None or name not in reference.columns:
+            continue
+        ref = reference.columns[name]
+        chunk_cols = [c.columns.get(name) for c in chunks]
+        rest_cols = [r.columns.get(name) for r in rests]
+        if any(c is None for c in chunk_cols) or cur.count == 0 or ref.count == 0:
+            result.skipped[name] = "no values to compare"
+            continue
+        days = [(d.day, d.columns[name]) for d in windows.current if name in d.columns]
+        feature = _FeatureWindows(windows.view, name, nature, cur, ref, chunk_cols, rest_cols, days)  # type: ignore[arg-type]
+        found, scores = feature.check(config)
+        result.findings += found
+        result.scores[name] = scores
+    return result
+
+
+def control_false_discoveries(checks: Sequence[ViewCheck], fdr: float) -> list[Finding]:
+    """Findings that hold after Benjamini–Hochberg over every p-value of ``checks``."""
+    findings = [f for c in checks for f in c.findings]
+    tested = sorted((f for f in findings if f.p_value is not None), key=lambda f: f.p_value)
+    cutoff = -1
+    for rank, finding in enumerate(tested, start=1):
+        if finding.p_value <= fdr * rank / max(len(tested), 1):  # type: ignore[operator]
+            cutoff = rank
+    kept = set(map(id, tested[:cutoff])) if cutoff > 0 else set()
+    return [f for f in findings if f.p_value is None or id(f) in kept]
+
+
+@dataclass
+class _FeatureWindows:
+    view: str
+    name: str
+    nature: str
+    current: ColumnSketch
+    reference: ColumnSketch
+    chunks: list[ColumnSketch]
+    rests: list[ColumnSketch]
+    days: list[tuple[str, ColumnSketch]]
+
+    def check(self, config: CalibratedConfig) -> tuple[list[Finding], dict[str, float]]:
+        found: list[Finding] = []
+        scores: dict[str, float] = {}
+        checks: list[tuple[Check, Callable[[CalibratedConfig], Finding | None]]] = [
+            ("missing", self._missing),
+            ("type", self._type),
+        ]
+        if self.nature != "categorical":
+            checks.append(("range", self._range))
+        if self.nature in STATIONARY:
+            checks.append(("distribution", self._distribution))
+        if self.nature not in NO_RUNS:
+            checks.append(("constant_runs", self._repeats))
+        if self.nature in JUMPING:
+            checks.append(("jumps", self._jumps))
+        for check, run in checks:
+            finding = run(config)
+            if finding is not None:
+                finding.since = self._since(check, finding.limit)
+                found.append(finding)
+        scores["ks"] = _ks(self.current, self.reference)
+        scores["range"] = range_score(self.current, self.reference)
+        scores["missing_share"] = _missing(self.current)
+        return found, scores
+
+    def _finding(self, check: Check, value: float, usual: float, limit: float,
+                 p_value: float | None = None) -> Finding:  # fmt: skip
+        return Finding(self.view, self.name, check, value, usual, limit, p_value)
+
+    def _missing(self, config: CalibratedConfig) -> Finding | None:
+        usual = max(_missing(c) for c in self.chunks)
+        value, limit = _missing(self.current), usual + config.missing_floor
+        return self._finding("missing", value, usual, limit) if value >= limit else None
+
+    def _type(self, config: CalibratedConfig) -> Finding | None:
+        if self.current.inf and not any(c.inf for c in self.chunks):
+            return self._finding("type", self.current.inf / self.current.n, 0.0, 0.0)
+        return None
+
+    def _range(self, config: CalibratedConfig) -> Finding | None:
+        usual = max(_finite(range_score(c, r) for c, r in zip(self.chunks, self.rests)))
+        value = range_score(self.current, self.reference)
+        limit = max(config.range_floor, config.range_margin * usual)
+        if not value >= limit:
+            return None
+        finding = self._finding("range", value, usual, limit)
+        ref_median = _quantiles(self.reference)[1]
+        last = _quantiles(self.days[-1][1])[1] if self.days else math.nan
+        finding.ratio = last / ref_median if ref_median else None
+        return finding
+
+    def _distribution(self, config: CalibratedConfig) -> Finding | None:
+        null = np.array(_finite(_ks(c, r) for c, r in zip(self.chunks, self.rests)))
+        value = _ks(self.current, self.reference)
+        if len(null) < config.min_chunks or not math.isfinite(value):
+            return None
+        usual = float(null.max())
+        limit = max(config.min_ks, config.ks_margin * usual)
+        if value < limit:
+            return None
+        logs = np.log(null + 1e-3)
+        spread = max(float(logs.std(ddof=1)), 0.15)
+        p = float(stats.norm.sf((math.log(value + 1e-3) - float(logs.mean())) / spread))
+        return self._finding("distribution", value, usual, limit, p)
+
+    def _repeats(self, config: CalibratedConfig) -> Finding | None:
+        return self._steps("constant_runs", lambda c: c.repeats, config)
+
+    def _jumps(self, config: CalibratedConfig) -> Finding | None:
+        return self._steps("jumps", lambda c: c.jumps, config)
+
+    def _steps(
+        self, check: Check, count: Callable[[ColumnSketch], int], config: CalibratedConfig
+    ) -> Finding | None:
+        rates = [count(c) / c.count if c.count else 0.0 for c in self.chunks]
+        k, n = count(self.current), self.current.count
+        usual = max(rates)
+        limit = config.step_margin * usual
+        if k < config.min_steps or k / n < limit:
+            return None
+        expected = max(float(np.mean(rates)) * n, 0.5)
+        p = float(stats.poisson.sf(k - 1, expected))
+        return self._finding(check, k / n, usual, limit, p)
+
+    def _since(self, check: Check, limit: float) -> str | None:
+        """The first current day whose own statistic reaches the limit."""
+        for day, col in self.days:
+            if col.n == 0:
+                continue
+            value = {
+                "missing": lambda: _missing(col),
+                "type": lambda: float(col.inf > 0),
+                "range": lambda: range_score(col, self.reference),
+                "distribution": lambda: _ks(col, self.reference),
+                "constant_runs": lambda: col.repeats / col.count if col.count else 0.0,
+                "jumps": lambda: col.jumps / col.count if col.count else 0.0,
+            }[check]()
+            if value >= limit and (check not in ("constant_runs", "jumps") or value > 0):
+                return day
+        return self.days[0][0] if self.days else None
+
+
+def _leave_one_out(chunks: list[DaySketch]) -> list[DaySketch]:
+    """For each chunk, the merge of all the others (prefix and suffix merges)."""
+    prefix: list[DaySketch | None] = [None]
+    for chunk in chunks[:-1]:
+        prefix.append(chunk if prefix[-1] is None else merge_days([prefix[-1], chunk]))
+    suffix: list[DaySketch | None] = [None]
+    for chunk in reversed(chunks[1:]):
+        suffix.append(chunk if suffix[-1] is None else merge_days([chunk, suffix[-1]]))
+    suffix.reverse()
+    return [
+        merge_days([p for p in (before, after) if p is not None])
+        for before, after in zip(prefix, suffix, strict=True)
+    ]
+
+
+def _missing(col: ColumnSketch) -> float:
+    return col.nan / col.n if col.n else 0.0
+
+
+def _ks(a: ColumnSketch, b: ColumnSketch) -> float:
+    if a.count == 0 or b.count == 0:
+        return math.nan
+    return ks_statistic(a.kll, b.kll)
+
+
+def _quantiles(col: ColumnSketch) -> list[float]:
+    if col.count == 0:
+        return [math.nan] * 3
+    return list(col.kll.get_quantiles([0.05, 0.5, 0.95]))
+
+
+def range_score(a: ColumnSketch, b: ColumnSketch) -> float:
+    """max(|median shift| in units of b's 5-95% spread, |log ratio of the spreads|)."""
+    qa, qb = _quantiles(a), _quantiles(b)
+    if math.isnan(qa[1]) or math.isnan(qb[1]):
+        return math.nan
+    size = max(abs(qa[1]), abs(qb[1]), 1e-12)
+    tiny = 1e-6 * size
+    spread_a, spread_b = max(qa[2] - qa[0], 0.0), max(qb[2] - qb[0], 0.0)
+    shift = abs(qa[1] - qb[1]) / max(spread_b, tiny)
+    return max(shift, abs(math.log((spread_a + tiny) / (spread_b + tiny))))
+
+
+def _finite(values) -> list[float]:  # noqa: ANN001 - any iterable of floats
+    kept = [v for v in values if math.isfinite(v)]
+    return kept or [0.0]
