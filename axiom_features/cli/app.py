@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from axiom_features.cli.audit import audit
 from axiom_features.cli.context import Context
 from axiom_features.cli.data import generate, ingest, ingest_fundamentals, ingest_news
 from axiom_features.cli.demo import demo
@@ -43,6 +44,7 @@ def main() -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
+    audit,
     ingest,
     ingest_news,
     ingest_fundamentals,
