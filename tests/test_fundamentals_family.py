@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import numpy as np
@@ -10,8 +9,6 @@ import pandas as pd
 import pytest
 
 from axiom_features.contracts.fundamentals import FUNDAMENTALS_SCHEMA
-from axiom_features.synthetic.bars import generate_bars
-from axiom_features.synthetic.fundamentals import generate_fundamentals
 from transforms.catalogue import Catalogue, catalogue
 from transforms.family import EXTRA_INPUTS, SymbolInputs
 from transforms.fundamentals import FUNDAMENTALS
@@ -376,21 +373,3 @@ def test_an_unknown_feature_is_refused():
     )
     with pytest.raises(ValueError, match="f_nope"):
         FUNDAMENTALS.compute([stray], SymbolInputs("HMD", hand_bars(), hand_filings()))
-
-
-# ---------------------------------------------------------------- speed
-
-
-def test_ten_years_of_daily_bars_and_forty_quarters_compute_in_well_under_50_ms():
-    bars = generate_bars(["AXM"], 2520, seed=7, end=pd.Timestamp("2025-06-30", tz="UTC"))
-    filings = generate_fundamentals(["AXM"], start="2015-04-01", end="2025-06-30", seed=7)
-    assert len(filings) >= 40
-    inputs = SymbolInputs("AXM", bars, filings)
-    FUNDAMENTALS.compute(VIEWS, inputs)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        out = FUNDAMENTALS.compute(VIEWS, inputs)
-        timings.append(time.perf_counter() - start)
-    assert len(out) == 2520
-    assert min(timings) < 0.05

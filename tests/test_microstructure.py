@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -200,13 +199,3 @@ def test_specs_follow_the_family_conventions() -> None:
         assert f.parameters["window"] == W and f.description
     taken = {f.name for f in catalogue().features if f.transform != "microstructure"}
     assert not taken & {f.name for f in FEATURES}
-
-
-def test_one_symbol_of_ten_years_is_fast() -> None:
-    b = generate_bars(["AXM"], 2520, seed=3, end=END)
-    inputs = SymbolInputs("AXM", b)
-    MICROSTRUCTURE.compute(VIEWS, inputs)
-    start = time.perf_counter()
-    for _ in range(5):
-        MICROSTRUCTURE.compute(VIEWS, inputs)
-    assert (time.perf_counter() - start) / 5 < 0.05

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -190,13 +189,3 @@ def test_specs_follow_the_family_conventions() -> None:
         assert f.version == "risk-1" and f.dtype == "float64" and f.description
     taken = {f.name for f in catalogue().features if f.transform != "risk"}
     assert not taken & {f.name for f in FEATURES}
-
-
-def test_one_symbol_of_ten_years_is_fast() -> None:
-    bars, market = load(symbols=20, days=2520)
-    inputs = SymbolInputs("AXM", bars["AXM"], market=market)
-    RISK.compute(VIEWS, inputs)
-    start = time.perf_counter()
-    for _ in range(5):
-        RISK.compute(VIEWS, inputs)
-    assert (time.perf_counter() - start) / 5 < 0.05
