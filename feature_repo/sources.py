@@ -6,9 +6,17 @@ variable ``AXIOM_OFFLINE`` when they are applied: ``file`` (default: a ``FileSou
 in the schema of the profile's connection). ``axiom --profile production apply`` sets it
 from the profile; with plain Feast, export ``AXIOM_OFFLINE=postgres`` before
 ``feast -f profiles/production/feature_store.yaml apply``.
+
+A source's ``created_timestamp`` and ``last_updated_timestamp`` are fixed
+(:data:`DEFINED_AT`) rather than Feast's default, the time of import: Feast compares a
+view's whole specification, source timestamps included, as soon as anything else about the
+registered view differs (its materialization intervals, after any materialization), so
+stamps that change on every import made each later ``feast apply`` report every view as
+updated.
 """
 
 import os
+from datetime import UTC, datetime
 
 from feast import FileSource
 from feast.data_source import DataSource
@@ -17,6 +25,8 @@ from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source i
 )
 
 OFFLINE_KINDS = ("file", "postgres")
+DEFINED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+"""The creation and update time every source declares: constant, so re-applying is a no-op."""
 
 
 def offline_kind() -> str:
@@ -35,5 +45,8 @@ def offline_source(view: str, description: str) -> DataSource:
         description=description,
     )
     if offline_kind() == "postgres":
-        return PostgreSQLSource(table=view, **common)
-    return FileSource(path=f"data/offline/{view}", **common)
+        source: DataSource = PostgreSQLSource(table=view, **common)
+    else:
+        source = FileSource(path=f"data/offline/{view}", **common)
+    source.created_timestamp = source.last_updated_timestamp = DEFINED_AT
+    return source
