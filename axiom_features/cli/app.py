@@ -12,6 +12,7 @@ from axiom_features.cli.context import Context
 from axiom_features.cli.data import generate, ingest, ingest_fundamentals, ingest_news
 from axiom_features.cli.demo import demo
 from axiom_features.cli.features import apply, features, materialize, runs, transform
+from axiom_features.cli.lineage import lineage
 from axiom_features.cli.monitoring import cost, dashboard, drift, health, monitor
 from axiom_features.cli.online import consistency, serve
 from axiom_features.cli.quality import quality
@@ -45,6 +46,7 @@ def main() -> None:
 
 COMMANDS: tuple[click.Command, ...] = (
     audit,
+    lineage,
     ingest,
     ingest_news,
     ingest_fundamentals,

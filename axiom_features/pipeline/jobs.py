@@ -14,6 +14,7 @@ import pandas as pd
 
 from axiom_features.feature_store import apply_definitions, open_store
 from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
+from axiom_features.lineage.hooks import recorded_log
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.guards import REGISTRY_LOCK, guarded, view_locks
@@ -26,7 +27,8 @@ Progress = Callable[[int, int], None]
 
 
 def _log(root: Path) -> RunLog:
-    return RunLog(RepoPaths(root).runs)
+    """The run log of ``root``; its runs also emit lineage events and audit entries."""
+    return recorded_log(root)
 
 
 def ingest_files(
@@ -353,11 +355,17 @@ def serve_online(
     host: str = "127.0.0.1",
     port: int = 6566,
     workers: int = 1,
+    max_body_bytes: int | None = None,
+    max_entity_rows: int | None = None,
 ) -> None:
-    """Serve ``/get-online-features`` (``feast serve``'s API) until interrupted."""
+    """Serve ``/get-online-features`` (``feast serve``'s API) until interrupted; requests
+    over ``max_body_bytes`` or ``max_entity_rows`` are refused (defaults: RequestLimits)."""
+    from axiom_features.online.requests import RequestLimits
     from axiom_features.online.server import serve
 
-    serve(root, profile, host=host, port=port, workers=workers)
+    given = {"max_body_bytes": max_body_bytes, "max_entity_rows": max_entity_rows}
+    limits = RequestLimits(**{k: v for k, v in given.items() if v is not None})
+    serve(root, profile, host=host, port=port, workers=workers, limits=limits)
 
 
 def load_offline(
