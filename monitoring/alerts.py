@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitoring.drift import DriftReport
+from monitoring.root_cause import Incident
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
@@ -48,6 +49,8 @@ class Observations:
     """Per view: ``feature_view``, ``status`` (ok / warn / critical), ``detail``."""
     runs: Sequence[Mapping[str, Any]] = ()
     """Run records as dicts, oldest first."""
+    drift_causes: Sequence[Incident] = ()
+    """Root causes of the calibrated drift check, one per input at fault."""
 
 
 class _Rule(BaseModel):
@@ -68,6 +71,16 @@ class DriftRule(_Rule):
 
     dataset_severity: Severity = "critical"
     """Severity of ``dataset_drift:<view>`` when the view's drift share crosses its threshold."""
+
+
+class DriftCauseRule(_Rule):
+    """One alert per root cause of the calibrated drift check (key ``drift_cause:<input>``)."""
+
+    type: Literal["drift_cause"] = "drift_cause"
+    """Rule type selector."""
+
+    severity: Severity = "critical"
+    """Severity of a cause with a data-quality change; distribution-only causes warn."""
 
 
 class QualityRule(_Rule):
@@ -118,12 +131,13 @@ class MetricAnomalyRule(_Rule):
 
 
 RuleConfig = Annotated[
-    DriftRule | QualityRule | FreshnessRule | PipelineRule | MetricAnomalyRule,
+    DriftRule | DriftCauseRule | QualityRule | FreshnessRule | PipelineRule | MetricAnomalyRule,
     Field(discriminator="type"),
 ]
 
 DEFAULT_RULES: list[Any] = [
     DriftRule(),
+    DriftCauseRule(),
     QualityRule(),
     FreshnessRule(),
     PipelineRule(),
@@ -142,6 +156,8 @@ def evaluate(rules: Iterable[Any], seen: Observations) -> list[Alert]:
 def _drift(rule: DriftRule, seen: Observations) -> list[Alert]:
     alerts = []
     for report in seen.drift:
+        if report.meta.get("method") == "calibrated":
+            continue  # judged by root cause (DriftCauseRule), not feature by feature
         view = report.feature_view
         window = f"{report.current.get('start', '?')}..{report.current.get('end', '?')}"
         if rule.per_feature:
@@ -175,6 +191,25 @@ def _drift(rule: DriftRule, seen: Observations) -> list[Alert]:
                 )
             )
     return alerts
+
+
+def _drift_cause(rule: DriftCauseRule, seen: Observations) -> list[Alert]:
+    return [
+        Alert(
+            key=incident.key,
+            rule="drift_cause",
+            severity=rule.severity if incident.severity == "critical" else "warning",
+            title=incident.summary,
+            message=f"{len(incident.features)} feature(s): " + ", ".join(incident.features[:20])
+            + (" …" if len(incident.features) > 20 else "")
+            + "; checks: " + ", ".join(f"{k} {n}" for k, n in incident.checks.items()),
+            subject=incident.cause,
+            value=float(len(incident.features)),
+            labels={"cause": incident.cause,
+                    "feature_view": incident.features[0].split(":", 1)[0]},
+        )
+        for incident in seen.drift_causes
+    ]
 
 
 def _latest_by_command(runs: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -293,6 +328,7 @@ def _anomaly(rule: MetricAnomalyRule, seen: Observations) -> list[Alert]:
 
 RULE_FUNCTIONS = {
     "drift": _drift,
+    "drift_cause": _drift_cause,
     "quality": _quality,
     "freshness": _freshness,
     "pipeline": _pipeline,

@@ -15,7 +15,8 @@ distribution      KS distance of the sketches; only natures      BH-significant 
                                                                  and >= max(``min_ks``,
                                                                  ``ks_margin`` x chunks' max)
 missing           share of missing values                       >= chunks' max +
-                                                                 ``missing_floor``
+                                                                 ``missing_floor`` and
+                                                                 >= ``step_margin`` x max
 constant_runs     share of values equal to the symbol's          Poisson tail, BH-significant,
                   previous one (not codes, counts, filings)     and >= ``step_margin`` x max
 jumps             share of steps > 40% (levels, sums only)      as constant_runs
@@ -43,13 +44,9 @@ from monitoring.daily_profiles import ColumnSketch, DaySketch, merge_days
 from monitoring.drift import ks_statistic
 
 Check = Literal["distribution", "missing", "constant_runs", "jumps", "range", "type"]
-QUALITY_CHECKS: frozenset[str] = frozenset(
-    {"missing", "constant_runs", "jumps", "range", "type"}
-)
+QUALITY_CHECKS: frozenset[str] = frozenset({"missing", "constant_runs", "jumps", "range", "type"})
 """Data-quality drift, reported apart from distribution drift."""
-STATIONARY = frozenset(
-    {"bounded_oscillator", "return_like", "count", "fundamental", "categorical"}
-)
+STATIONARY = frozenset({"bounded_oscillator", "return_like", "count", "fundamental", "categorical"})
 NO_RUNS = frozenset({"categorical", "count", "fundamental"})
 """Natures that repeat by design: constant runs are not checked."""
 JUMPING = frozenset({"level", "cumulative"})
@@ -74,7 +71,8 @@ class CalibratedConfig(BaseModel):
     """Distribution drift needs this multiple of the largest KS distance between chunks."""
 
     missing_floor: float = Field(default=0.02, ge=0, le=1)
-    """Missing share above the chunks' largest by at least this much."""
+    """Missing share above the chunks' largest by at least this much (and at least
+    ``step_margin`` times it)."""
 
     range_floor: float = Field(default=1.0, gt=0)
     """Smallest range score flagged (1 = the median moved by the whole 5-95% spread)."""
@@ -96,6 +94,7 @@ class Finding:
     view: str
     feature: str
     check: Check
+    nature: str
     value: float
     """The current window's statistic."""
     usual: float
@@ -106,6 +105,10 @@ class Finding:
     since: str | None = None
     ratio: float | None = None
     """Range only: current median over reference median (a unit change reads 100)."""
+    before: float | None = None
+    """Range only: the reference's median."""
+    after: float | None = None
+    """Range only: the median of the current window's last day."""
 
     @property
     def quality(self) -> bool:
@@ -160,7 +163,10 @@ def check_windows(
     reference = merge_days(chunks)
     for name, cur in current.columns.items():
         nature = natures.get(name)
-        if nature is None or name not in reference.columns:
+        if nature is None:
+            result.skipped[name] = "no nature in the catalogue"
+            continue
+        if name not in reference.columns:
             continue
         ref = reference.columns[name]
         chunk_cols = [c.columns.get(name) for c in chunks]
@@ -226,11 +232,12 @@ class _FeatureWindows:
 
     def _finding(self, check: Check, value: float, usual: float, limit: float,
                  p_value: float | None = None) -> Finding:  # fmt: skip
-        return Finding(self.view, self.name, check, value, usual, limit, p_value)
+        return Finding(self.view, self.name, check, self.nature, value, usual, limit, p_value)
 
     def _missing(self, config: CalibratedConfig) -> Finding | None:
         usual = max(_missing(c) for c in self.chunks)
-        value, limit = _missing(self.current), usual + config.missing_floor
+        value = _missing(self.current)
+        limit = max(usual + config.missing_floor, config.step_margin * usual)
         return self._finding("missing", value, usual, limit) if value >= limit else None
 
     def _type(self, config: CalibratedConfig) -> Finding | None:
@@ -239,7 +246,8 @@ class _FeatureWindows:
         return None
 
     def _range(self, config: CalibratedConfig) -> Finding | None:
-        usual = max(_finite(range_score(c, r) for c, r in zip(self.chunks, self.rests)))
+        pairs = zip(self.chunks, self.rests, strict=True)
+        usual = max(_finite(range_score(c, r) for c, r in pairs))
         value = range_score(self.current, self.reference)
         limit = max(config.range_floor, config.range_margin * usual)
         if not value >= limit:
@@ -248,10 +256,11 @@ class _FeatureWindows:
         ref_median = _quantiles(self.reference)[1]
         last = _quantiles(self.days[-1][1])[1] if self.days else math.nan
         finding.ratio = last / ref_median if ref_median else None
+        finding.before, finding.after = ref_median, last
         return finding
 
     def _distribution(self, config: CalibratedConfig) -> Finding | None:
-        null = np.array(_finite(_ks(c, r) for c, r in zip(self.chunks, self.rests)))
+        null = np.array(_finite(_ks(c, r) for c, r in zip(self.chunks, self.rests, strict=True)))
         value = _ks(self.current, self.reference)
         if len(null) < config.min_chunks or not math.isfinite(value):
             return None
@@ -288,17 +297,22 @@ class _FeatureWindows:
         for day, col in self.days:
             if col.n == 0:
                 continue
-            value = {
-                "missing": lambda: _missing(col),
-                "type": lambda: float(col.inf > 0),
-                "range": lambda: range_score(col, self.reference),
-                "distribution": lambda: _ks(col, self.reference),
-                "constant_runs": lambda: col.repeats / col.count if col.count else 0.0,
-                "jumps": lambda: col.jumps / col.count if col.count else 0.0,
-            }[check]()
+            value = self._day_value(check, col)
             if value >= limit and (check not in ("constant_runs", "jumps") or value > 0):
                 return day
         return self.days[0][0] if self.days else None
+
+    def _day_value(self, check: Check, col: ColumnSketch) -> float:
+        if check == "missing":
+            return _missing(col)
+        if check == "type":
+            return float(col.inf > 0)
+        if check == "range":
+            return range_score(col, self.reference)
+        if check == "distribution":
+            return _ks(col, self.reference)
+        steps = col.repeats if check == "constant_runs" else col.jumps
+        return steps / col.count if col.count else 0.0
 
 
 def _leave_one_out(chunks: list[DaySketch]) -> list[DaySketch]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitoring.alert_routes import JsonlRouteConfig, LogRouteConfig, RouteConfig
 from monitoring.alerts import DEFAULT_RULES, RuleConfig
+from monitoring.calibrated import CalibratedConfig
 from monitoring.drift import DriftConfig
 from monitoring.drift_check import DriftCheckConfig
 from monitoring.sla import SLAConfig
@@ -53,7 +54,10 @@ class MonitoringConfig(BaseModel):
     """Statistics, thresholds and per-feature overrides."""
 
     drift_check: DriftCheckConfig = Field(default_factory=DriftCheckConfig)
-    """The current window and the reference it is compared with."""
+    """The current window, the reference it is compared with, and the method."""
+
+    drift_calibrated: CalibratedConfig = Field(default_factory=CalibratedConfig)
+    """Margins and false discovery rate of the calibrated method."""
 
     sla: SLAConfig = Field(default_factory=SLAConfig)
     """Freshness SLAs."""

@@ -39,6 +39,8 @@ from monitoring.whylogs_compat import (
 )
 
 DAY_KLL_K = 128
+TIME_OF_DAY = "event_time_of_day"
+"""A column every day profile carries: the rows' time of day in hours UTC (a feed's clock)."""
 JUMP = 0.4
 """A step counts as a jump when |x - previous| > JUMP * |previous|."""
 _HEADER = struct.Struct("<I")
@@ -180,8 +182,8 @@ def profile_days(
 ) -> dict[str, tuple[DaySketch, int]]:
     """``{day: (sketch, rows)}`` for every UTC day in ``frame[time_column]``.
 
-    ``columns`` defaults to every float column. Repeats and jumps are counted when
-    ``frame`` has ``symbol_column``.
+    ``columns`` defaults to every float column plus :data:`TIME_OF_DAY`. Repeats and
+    jumps are counted when ``frame`` has ``symbol_column``.
     """
     names = (
         list(columns)
@@ -194,6 +196,11 @@ def profile_days(
     days, starts = np.unique(keys, return_index=True)
     bounds = [*starts.tolist(), len(keys)]
     raw = {name: frame[name].to_numpy(dtype=np.float64) for name in names}
+    if columns is None:
+        stamps = pd.to_datetime(frame[time_column], utc=True)
+        raw[TIME_OF_DAY] = (
+            stamps.dt.hour + stamps.dt.minute / 60 + stamps.dt.second / 3600
+        ).to_numpy(dtype=np.float64)
     steps = (
         _steps(frame[symbol_column].to_numpy(), frame[time_column].to_numpy(), raw)
         if symbol_column in frame.columns

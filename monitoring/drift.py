@@ -113,8 +113,8 @@ class DriftConfig(BaseModel):
     min_rows: int = Field(default=10, ge=1)
     """Features with fewer non-missing values on either side are skipped."""
 
-    ignore: list[str] = Field(default_factory=lambda: ["symbol"])
-    """Columns never checked (entity keys)."""
+    ignore: list[str] = Field(default_factory=lambda: ["symbol", "event_time_of_day"])
+    """Columns never checked (entity keys, the day profiles' time of day)."""
 
     def for_feature(self, view: str, feature: str) -> FeatureDriftConfig:
         return self.features.get(f"{view}:{feature}") or self.features.get(

@@ -27,6 +27,9 @@ SOURCES: dict[str, frozenset[str]] = {
 }
 """Inputs that arrive together; a fault of the whole feed is named by its source."""
 
+TIME_OF_DAY_INPUT = "event_timestamp"
+"""The input of the time-of-day column every day profile carries."""
+
 _KIND_WORDS = {
     "missing": "more missing values",
     "type": "infinite values",
@@ -41,7 +44,8 @@ class Incident:
     """One cause and every flagged feature it explains."""
 
     cause: str
-    """The input (or source) named as the cause, e.g. ``volume``."""
+    """The input, source or view named as the cause, e.g. ``volume``."""
+    cause_kind: str
     severity: str
     since: str | None
     summary: str
@@ -63,32 +67,48 @@ def group_findings(
     findings: Sequence[Finding], inputs: Mapping[str, Sequence[str]]
 ) -> list[Incident]:
     """Incidents explaining ``findings``; ``inputs`` maps ``view:feature`` to its inputs
-    for every checked feature (the dependents count makes a cause specific)."""
+    for every checked feature (the dependents count makes a cause specific).
+
+    Candidates are each input, each source (all its columns) and each view (a fault of
+    one view's job, such as a burst of missing values, names the view).
+    """
     members = _candidates(inputs)
     dependents = {
-        cause: sum(1 for used in inputs.values() if set(used) & group)
+        cause: sum(1 for s, used in inputs.items() if _explains(cause, group, s, used))
         for cause, group in members.items()
     }
     remaining = list(findings)
     incidents = []
     while remaining:
         cover = {
-            cause: [f for f in remaining if set(inputs.get(f.subject, ())) & group]
+            cause: [
+                f for f in remaining if _explains(cause, group, f.subject, inputs.get(f.subject))
+            ]
             for cause, group in members.items()
         }
         best = max(
             cover,
-            key=lambda c: (len({f.subject for f in cover[c]}), -dependents[c], c),
+            key=lambda c: (len({f.subject for f in cover[c]}), -dependents[c], c in SOURCES, c),
             default=None,
         )
         if best is None or not cover[best]:
             for f in remaining:  # features without catalogue inputs: their own incident
-                incidents.append(_incident(f.subject, [f], dependents=1))
+                incidents.append(_incident(f.subject, "feature", [f], frozenset(), inputs))
             break
-        incidents.append(_incident(best, cover[best], dependents[best]))
+        kind = "view" if members[best] == _VIEW else "source" if best in SOURCES else "input"
+        incidents.append(_incident(best, kind, cover[best], members[best], inputs))
         taken = set(map(id, cover[best]))
         remaining = [f for f in remaining if id(f) not in taken]
     return sorted(incidents, key=lambda i: (i.severity != "critical", -len(i.features)))
+
+
+def _explains(cause: str, group: frozenset[str], subject: str, used) -> bool:  # noqa: ANN001
+    if group == _VIEW:
+        return subject.split(":", 1)[0] == cause
+    return bool(set(used or ()) & group)
+
+
+_VIEW = frozenset({"<view>"})
 
 
 def _candidates(inputs: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]]:
@@ -97,19 +117,27 @@ def _candidates(inputs: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str]
     for source, columns in SOURCES.items():
         if len(columns & names) > 1:
             groups[source] = columns & names
+    for view in {s.split(":", 1)[0] for s in inputs}:
+        groups.setdefault(view, _VIEW)
     return groups
 
 
-def _incident(cause: str, findings: list[Finding], dependents: int) -> Incident:
+def _incident(
+    cause: str,
+    kind: str,
+    findings: list[Finding],
+    group: frozenset[str],
+    inputs: Mapping[str, Sequence[str]],
+) -> Incident:
     quality = [f for f in findings if f.quality]
-    lead = max(quality or findings, key=lambda f: (f.value / f.limit if f.limit else f.value))
+    lead = max(quality or findings, key=lambda f: f.value / f.limit if f.limit else f.value)
     features = list(dict.fromkeys(f.subject for f in findings))
     views = Counter(s.split(":", 1)[0] for s in features)
     top_view, top_count = views.most_common(1)[0]
     others = len(features) - top_count
     since = min((f.since for f in findings if f.since), default=None)
     summary = (
-        f"input `{cause}` changed ({_effect(lead, findings)})"
+        f"{kind} `{cause}` changed ({_effect(cause, lead, findings, group, inputs)})"
         + (f" since {since}" if since else "")
         + f"; {top_count} `{top_view}` feature{'s' if top_count != 1 else ''}"
         + (f" and {others} other{'s' if others != 1 else ''}" if others else "")
@@ -117,6 +145,7 @@ def _incident(cause: str, findings: list[Finding], dependents: int) -> Incident:
     )
     return Incident(
         cause=cause,
+        cause_kind=kind,
         severity="critical" if quality else "warning",
         since=since,
         summary=summary,
@@ -126,18 +155,38 @@ def _incident(cause: str, findings: list[Finding], dependents: int) -> Incident:
     )
 
 
-def _effect(lead: Finding, findings: Sequence[Finding]) -> str:
+def _effect(
+    cause: str,
+    lead: Finding,
+    findings: Sequence[Finding],
+    group: frozenset[str],
+    inputs: Mapping[str, Sequence[str]],
+) -> str:
+    if lead.check == "range" and cause == TIME_OF_DAY_INPUT:
+        return f"time of day {lead.before:g} h → {lead.after:g} h UTC"
     if lead.check == "range":
-        ratios = [f.ratio for f in findings if f.check == "range" and f.ratio and f.ratio > 0]
-        if ratios:
-            factor = max(ratios, key=lambda r: abs(math.log(r)))
-            return f"×{_round(factor)} in level"
-        return "range moved"
+        factor = level_factor(findings, group, inputs)
+        return f"×{_round(factor)} in level" if factor else "range moved"
     if lead.check == "missing":
         return f"missing share {lead.usual:.0%} → {lead.value:.0%}"
     return _KIND_WORDS.get(lead.check, lead.check)
 
 
+def level_factor(
+    findings: Sequence[Finding], group: frozenset[str], inputs: Mapping[str, Sequence[str]]
+) -> float | None:
+    """How many times the cause's level changed, read from the flagged level features:
+    those computed from the cause alone when there are any (a sum of volume moves with
+    volume; a product with price also moves with price), the largest change among them."""
+    levels = [f for f in findings if f.check == "range" and f.nature == "level" and f.ratio]
+    ratios = [f.ratio for f in levels if f.ratio > 0 and set(inputs.get(f.subject, ())) <= group]
+    ratios = ratios or [f.ratio for f in levels if f.ratio > 0]
+    return max(ratios, key=lambda r: abs(math.log(r))) if ratios else None
+
+
 def _round(value: float) -> str:
-    """Two significant digits: 100, 0.5, 2.5."""
+    """A power of ten when within 25% of one (units change by those), else two digits."""
+    exponent = round(math.log10(value))
+    if abs(math.log10(value) - exponent) < math.log10(1.25):
+        return f"{10.0**exponent:g}"
     return f"{float(f'{value:.2g}'):g}"

@@ -96,7 +96,7 @@ def test_dashboard_in_headless_chromium_shows_views_and_marks_the_drifted_featur
     assert rows[(DRIFT_VIEW, "obv")] == "drift"
     assert re.search(r"data-feature=\"obv\" data-status=\"drift\" class=\"drifted\"", dom)
     assert "<svg" in dom and "Recent runs" in dom
-    assert re.search(r"<tr data-key=\"dataset_drift:ta_volume\">", dom)  # an open incident
+    assert re.search(r"<tr data-key=\"drift_cause:volume\">", dom)  # the open root cause
 
 
 def test_static_report_holds_the_same_content(demo_repo: Path, tmp_path: Path) -> None:

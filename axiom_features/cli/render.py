@@ -71,6 +71,10 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
             ("non-null feature values", f"{result.training_non_null_share:.1%}"),
         ],
     )
+    if result.clean_monitoring is not None:
+        from axiom_features.cli.render_drift import causes_table
+
+        yield causes_table(result.clean_monitoring.causes, "before the fault: drift root causes")
     if result.monitoring is not None:
         yield from monitoring_report(result.monitoring, focus=result.drift_feature_view)
 
@@ -78,7 +82,7 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
 def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableType]:  # noqa: ANN001
     """Drift share per view, the flagged features of ``focus`` (default: the most drifted
     view), and the incidents this check opened and delivered."""
-    from axiom_features.cli.render_drift import drift_table
+    from axiom_features.cli.render_drift import causes_table, drift_table
 
     if not result.drift:
         yield "no drift checked: no day profiles stored yet"
@@ -93,6 +97,7 @@ def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableTy
     yield shares
     chosen = next((r for r in reports if r.feature_view == focus), reports[0])
     yield drift_table(chosen)
+    yield causes_table(result.causes)
     by_subject: dict[str, list] = {}
     for alert in result.delivered:
         subject = alert.labels.get("feature_view") or alert.subject

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from monitoring.drift import DriftReport
+from monitoring.root_cause import Incident
 
 STATUS_STYLE = {"drift": "bold red", "possible_drift": "yellow", "no_drift": "green"}
 
@@ -29,6 +30,19 @@ def drift_table(report: DriftReport, only_flagged: bool = True) -> Table:
             f.method or "-",
             *[_num(s.get(k)) for k in (f.method, "psi", "ks", "hellinger", "jensen_shannon")],
         )
+    return table
+
+
+def causes_table(incidents: list[Incident], title: str = "drift root causes") -> Table:
+    """One row per root cause: severity, the cause's summary, the checks that flagged it."""
+    critical = sum(i.severity == "critical" for i in incidents)
+    table = Table("severity", "incident", "checks",
+                  title=f"{title}: {critical} critical, {len(incidents) - critical} warning",
+                  title_justify="left")  # fmt: skip
+    for i in incidents:
+        style = "bold red" if i.severity == "critical" else "yellow"
+        checks = ", ".join(f"{k} {n}" for k, n in i.checks.items())
+        table.add_row(f"[{style}]{i.severity}[/]", i.summary, checks)
     return table
 
 

@@ -17,11 +17,14 @@ from axiom_features.pipeline.runs import RunLog
 from monitoring.alert_manager import AlertManager
 from monitoring.alert_routes import build_route
 from monitoring.alerts import Alert, Observations, evaluate
+from monitoring.calibrated_check import CalibratedPass, load_windows, run_pass
 from monitoring.config import MonitoringConfig, load_config
+from monitoring.daily_profiles import TIME_OF_DAY
 from monitoring.drift import DriftReport
 from monitoring.drift_check import check_view
 from monitoring.drift_store import DriftStore
 from monitoring.profile_store import ProfileStore
+from monitoring.root_cause import TIME_OF_DAY_INPUT, Incident
 
 
 def monitoring_dir(root: Path) -> Path:
@@ -53,11 +56,36 @@ def check_drift(
     run_id: str | None = None,
 ) -> list[DriftReport]:
     """Drift of each view's current window against its reference; reports are stored."""
+    return check_drift_causes(
+        root, config=config, views=views, current_end=current_end, run_id=run_id
+    ).reports
+
+
+def check_drift_causes(
+    root: Path,
+    *,
+    config: MonitoringConfig | None = None,
+    views: list[str] | None = None,
+    current_end: str | None = None,
+    run_id: str | None = None,
+) -> CalibratedPass:
+    """Drift reports of every view and, with the calibrated method, their root causes."""
     config = config or load_config(root)
     profiles = ProfileStore(RepoPaths(root).profiles)
     store = drift_store(root)
+    names = views or profiled_views(root)
+    if config.drift_check.method == "calibrated":
+        windows = [
+            w
+            for view in names
+            if (w := load_windows(profiles, view, config.drift_check, current_end)) is not None
+        ]
+        natures, inputs = catalogue_metadata()
+        return run_pass(
+            windows, natures, inputs, config.drift_calibrated, run_id=run_id, store=store
+        )
     reports = []
-    for view in views or profiled_views(root):
+    for view in names:
         report = check_view(
             profiles,
             view,
@@ -69,7 +97,20 @@ def check_drift(
         )
         if report is not None:
             reports.append(report)
-    return reports
+    return CalibratedPass(reports, [], [])
+
+
+def catalogue_metadata() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
+    """Natures (``view -> {feature: nature}``) and inputs (``view:feature -> inputs``)."""
+    from transforms.catalogue import catalogue
+
+    views = catalogue().views.values()
+    natures = {v.name: {f.name: f.nature for f in v.features} for v in views}
+    inputs = {f"{v.name}:{f.name}": f.inputs for v in views for f in v.features}
+    for v in views:  # every day profile also carries the feed's time of day
+        natures[v.name][TIME_OF_DAY] = "level"
+        inputs[f"{v.name}:{TIME_OF_DAY}"] = (TIME_OF_DAY_INPUT,)
+    return natures, inputs
 
 
 @dataclass
@@ -79,6 +120,8 @@ class MonitorResult:
     health: HealthReport | None
     alerts: list[Alert] = field(default_factory=list)
     delivered: list[Alert] = field(default_factory=list)
+    causes: list[Incident] = field(default_factory=list)
+    """Root causes of this check's drift (calibrated method), critical first."""
 
 
 def monitor(
@@ -94,7 +137,8 @@ def monitor(
     config = config or load_config(root)
     log = RunLog(RepoPaths(root).runs)
     with log.track("monitor", parameters={"profile": profile}) as record:
-        reports = check_drift(root, config=config, run_id=record.run_id)
+        checked = check_drift_causes(root, config=config, run_id=record.run_id)
+        reports = checked.reports
         health = check_health(root, profile, now=now, config=config) if with_health else None
         freshness = [
             {"feature_view": c.name, "status": c.status, "detail": c.detail}
@@ -102,10 +146,13 @@ def monitor(
             if c.kind == "freshness"
         ]
         seen = Observations(
-            drift=reports, freshness=freshness, runs=[asdict(r) for r in log.list()]
+            drift=reports,
+            freshness=freshness,
+            runs=[asdict(r) for r in log.list()],
+            drift_causes=checked.incidents,
         )
         alerts = evaluate(config.alerts.rules, seen)
         delivered = alert_manager(root, config).process(alerts, now)
         record.outputs = [f"drift:{r.feature_view}" for r in reports]
         record.row_counts = {"alerts": len(alerts), "delivered": len(delivered)}
-    return MonitorResult(record.run_id, reports, health, alerts, delivered)
+    return MonitorResult(record.run_id, reports, health, alerts, delivered, checked.incidents)

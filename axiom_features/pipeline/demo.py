@@ -70,7 +70,10 @@ class DemoResult:
     training_range: tuple[pd.Timestamp, pd.Timestamp]
     training_non_null_share: float
     monitoring: MonitorResult | None = None
+    """The check after the injected fault."""
     drift_feature_view: str | None = None
+    clean_monitoring: MonitorResult | None = None
+    """The check of the clean period's last sessions, before the fault."""
 
 
 def write_incoming_csv(bars: pd.DataFrame, path: Path) -> Path:
@@ -153,10 +156,11 @@ def run_demo(
     start = bars["event_timestamp"].min().to_pydatetime() - timedelta(days=1)
     on_step(f"materializing {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} online, with whylogs profiles")
     materialized = jobs.materialize(root, start, first_end)
-    monitoring = None
+    monitoring = clean_monitoring = None
     if drift:
-        monitoring = run_drift_period(root, all_bars[all_bars["event_timestamp"] > cutoff],
-                                      first_end, now, on_step)  # fmt: skip
+        clean_monitoring, monitoring = run_drift_period(
+            root, all_bars[all_bars["event_timestamp"] > cutoff], first_end, now, on_step, seed
+        )
 
     on_step("reading back: get_online_features and get_historical_features")
     store = open_store(root)
@@ -189,6 +193,7 @@ def run_demo(
         training_non_null_share=float(training[feature_cols].notna().to_numpy().mean()),
         monitoring=monitoring,
         drift_feature_view=DRIFT_VIEW if drift else None,
+        clean_monitoring=clean_monitoring,
     )
 
 
@@ -198,12 +203,15 @@ def run_drift_period(
     start: datetime,
     now: datetime,
     on_step: Callable[[str], None],
-) -> MonitorResult:
+    seed: int = 7,
+) -> tuple[MonitorResult, MonitorResult]:
     """Monitor the first period's last sessions, then import ``bars`` with volume x100,
     transform, materialize and monitor again, both checks against one pinned baseline.
 
-    The first check opens incidents for whatever drifts already (price levels and slow
-    fundamentals move between windows); the second delivers only what is new.
+    Both checks use the calibrated method: the baseline cut into chunks as long as the
+    checked window is each feature's normal variation, so the clean check raises no
+    critical incident and the second one raises one, naming ``volume``. Returns the two
+    monitoring results (clean, after the fault).
     """
     n = bars["event_timestamp"].nunique()
     days = stored_days(ProfileStore(RepoPaths(root).profiles), DRIFT_VIEW)
@@ -212,6 +220,7 @@ def run_drift_period(
     config.drift_check = DriftCheckConfig(
         current_days=n,
         reference=ReferenceConfig(kind="baseline", start=before[0], end=before[-1]),
+        method=config.drift_check.method,
     )
     # The terminal shows critical incidents only; every alert still reaches the JSONL route.
     config.alerts.routes = [
@@ -219,11 +228,14 @@ def run_drift_period(
         for r in config.alerts.routes
     ]
     on_step(f"monitoring the last {n} sessions against the baseline {before[0]}..{before[-1]}")
-    monitor(root, now=start, config=config)
+    clean = monitor(root, now=start, config=config)
     on_step(f"second period: {n} sessions in which the vendor reports volume in shares (x100)")
     shifted = bars.assign(volume=bars["volume"] * VOLUME_UNIT_CHANGE)
     jobs.ingest_frame(root, shifted, source="synthetic", origin="<demo drift period>")
+    sessions = pd.DatetimeIndex(bars["event_timestamp"].drop_duplicates().sort_values())
+    news = generate_news(sorted(bars["symbol"].unique()), sessions, seed=seed, bars=bars)
+    NewsLake(RepoPaths(root)).upsert(news)  # the news feed keeps running: only volume breaks
     jobs.transform(root, workers=2)
     jobs.materialize(root, start, now)
     on_step(f"monitoring the {n} new sessions against the same baseline; new incidents alerted")
-    return monitor(root, now=now, config=config)
+    return clean, monitor(root, now=now, config=config)
