@@ -25,9 +25,11 @@ from axiom_features.ingest.locations import (
 from axiom_features.ingest.normalize import NormalizedFile, normalize
 from axiom_features.ingest.raw import RawFile
 from axiom_features.ingest.results import FileReport, ImportResult, QualityOptions
+from axiom_features.ingest.stamps import stamped
 from axiom_features.ingest.sources import TEXT_SUFFIXES, expand, read_source
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
 from axiom_features.lakes.bars import BarLake
+from axiom_features.lakes.transaction import recover, transaction
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
@@ -58,10 +60,12 @@ def import_bars(
     ``timezone`` is the zone of timestamps without an offset; values that are dates only are
     stamped at the close of that date's session on the exchange ``calendar``.
     Every file is read and converted before anything is written, so an unreadable file
-    (IngestError) leaves the lake and the quarantine untouched.
+    (IngestError) leaves the lake and the quarantine untouched; the lake files and the
+    quarantine are then published in one transaction (all or nothing, even under kill -9).
     """
     check_timezone(timezone)
     check_calendar(calendar)
+    recover(repo)
     created_at = _now()
     quality = quality or QualityOptions()
     files = expand(paths)
@@ -243,6 +247,7 @@ def import_frame(
     ``source`` is stamped on every row; ``created_timestamp`` is kept when present, else set
     to now. Quarantined rows name ``origin`` as their file and their row number (from 1) as line.
     """
+    recover(repo)
     raw = bars.reset_index(drop=True)
     lines = np.arange(1, len(raw) + 1, dtype=np.int64)
     part = NormalizedFile(
@@ -298,7 +303,12 @@ def _gate_and_store(
     where = parts[0].raw.name if len(parts) == 1 else f"{len(parts)} files"
     rules = quality.rules()
     now = pd.Timestamp(quality.now or datetime.now(UTC))
-    context = GateContext(now=now, calendar=calendar, allowed_symbols=quality.allowed_symbols)
+    context = GateContext(
+        now=now,
+        calendar=calendar,
+        allowed_symbols=quality.allowed_symbols,
+        engine=quality.engine,
+    )
     try:
         gate = validate_bars(
             bars, prior_failures=failures, rules=rules, where=where, context=context
@@ -311,11 +321,12 @@ def _gate_and_store(
         raise blocked from exc
 
     quarantine_path = None
-    if len(gate.rejected):
-        table = quarantine_table(gate, parts, run_id)
-        quarantine_path = write_quarantine(table, repo, run_id)
     reference = _reference(repo, gate.accepted, quality.reference_source)
-    stored = BarLake(repo).upsert(gate.accepted)
+    with transaction(repo, run_id) as tx:
+        if len(gate.rejected):
+            table = quarantine_table(gate, parts, run_id)
+            quarantine_path = write_quarantine(table, repo, run_id, tx)
+        stored = BarLake(repo).upsert(stamped(gate.accepted, parts, repo, run_id), tx)
     metrics = compute_metrics(
         bars,
         accepted=gate.accepted,

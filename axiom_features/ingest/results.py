@@ -25,6 +25,8 @@ class QualityOptions:
     """Relative close difference still counted as agreement with the reference."""
     now: datetime | None = None
     """The clock for ``future_bar`` and timeliness (default: now)."""
+    engine: str = "auto"
+    """Where checks run: ``gx``, ``duckdb`` (same verdicts) or ``auto`` (by batch size)."""
 
     def rules(self) -> list[Rule]:
         return with_severities(BAR_RULES, self.severities)

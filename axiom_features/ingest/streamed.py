@@ -2,8 +2,8 @@
 
 Each chunk is read, normalised and gated on its own (checks in DuckDB); accepted rows are
 staged in Parquet buckets by symbol and quarantined rows in a staging file. Only when the
-whole file has been read are they committed — quarantine first, then the lake bucket by
-bucket — so a file that turns out unreadable half-way leaves nothing behind.
+whole file has been read are they committed — quarantine and lake in one transaction — so a
+file that turns out unreadable half-way, or a killed process, leaves nothing behind.
 
 Keys are remembered across chunks (64-bit hashes of key and values): a later exact copy of
 an earlier row is held as ``unique_key``, a later row with the same key and other values
@@ -29,7 +29,10 @@ from axiom_features.contracts import BAR_KEY, NUMERIC_BAR_COLUMNS, QUARANTINE_SC
 from axiom_features.ingest.csv_stream import iter_csv
 from axiom_features.ingest.locations import located, quarantine_table
 from axiom_features.ingest.normalize import NormalizedFile
+from axiom_features.ingest.stamps import stamp_rows
 from axiom_features.lakes.bars import BarLake, UpsertResult
+from axiom_features.lakes.provenance import write_manifest
+from axiom_features.lakes.transaction import transaction
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
@@ -122,6 +125,7 @@ def stream_csv(
             _count(totals, part, gate)
             if on_chunk is not None:
                 on_chunk(part, gate)
+        write_manifest(repo, run_id, [str(path)])
         _commit(staging, repo, run_id, totals)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -149,7 +153,7 @@ def _bucket(symbols: pd.Series) -> np.ndarray:
 
 def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, run_id: str) -> None:
 
-    accepted = gate.accepted
+    accepted = stamp_rows(gate.accepted, [part], run_id)
     if len(accepted):
         buckets = _bucket(accepted["symbol"])
         for b in np.unique(buckets):
@@ -164,15 +168,15 @@ def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, ru
 
 def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -> None:
     held = sorted(staging.glob("held-*.parquet"))
-    if held:
-        if quarantine_path(repo, run_id).exists():
-            raise FileExistsError(f"run {run_id} already has a quarantine file")
-        tables = [conform(pq.read_table(p), QUARANTINE_SCHEMA, p) for p in held]
-        write_quarantine(pa.concat_tables(tables), repo, run_id)
     lake = BarLake(repo)
     stored = UpsertResult(0, 0, 0)
-    for folder in sorted(staging.glob("accepted-*")):
-        frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
-        result = lake.upsert(frame.reset_index(drop=True))
-        stored = UpsertResult(*(a + b for a, b in zip(stored, result, strict=True)))
+    with transaction(repo, run_id) as tx:
+        if held:
+            if quarantine_path(repo, run_id).exists():
+                raise FileExistsError(f"run {run_id} already has a quarantine file")
+            tables = [conform(pq.read_table(p), QUARANTINE_SCHEMA, p) for p in held]
+            write_quarantine(pa.concat_tables(tables), repo, run_id, tx)
+        for folder in sorted(staging.glob("accepted-*")):
+            frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
+            stored = stored.plus(lake.upsert(frame.reset_index(drop=True), tx))
     totals.stored = stored

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import conform
+from axiom_features.lakes.symbols import stored_symbols, symbol_file
+from axiom_features.lakes.transaction import Transaction
 
 
 class UpsertResult(NamedTuple):
@@ -71,14 +72,12 @@ class SymbolStore:
         self.name = name
 
     def path(self, symbol: str) -> Path:
-        """The file of ``symbol`` (characters unsafe in file names are %-escaped)."""
-        return self.root / f"{quote(symbol, safe='')}.parquet"
+        """The file of ``symbol`` (its name encoded by :func:`symbol_file`)."""
+        return symbol_file(self.root, symbol)
 
     def symbols(self) -> list[str]:
         """Symbols with a stored file, sorted."""
-        if not self.root.exists():
-            return []
-        return sorted(unquote(p.stem) for p in self.root.glob("*.parquet"))
+        return stored_symbols(self.root)
 
     def empty(self) -> pd.DataFrame:
         """A frame with the schema's columns and dtypes and no rows."""
@@ -96,12 +95,17 @@ class SymbolStore:
         table = self.load(symbol)
         return self.empty() if table is None else table.to_pandas()
 
-    def upsert(self, rows: pa.Table | pd.DataFrame) -> UpsertResult:
-        """Add the rows whose key is not stored yet; returns what was new, present, conflicting."""
+    def upsert(
+        self, rows: pa.Table | pd.DataFrame, transaction: Transaction | None = None
+    ) -> UpsertResult:
+        """Add the rows whose key is not stored yet; returns what was new, present, conflicting.
+
+        With a ``transaction`` the new files are staged in it and published at its commit.
+        """
         frame = self._incoming(rows)
         total = UpsertResult(0, 0, 0)
         for symbol, group in frame.groupby("symbol", sort=True):
-            total = total.plus(self._upsert_symbol(str(symbol), group))
+            total = total.plus(self._upsert_symbol(str(symbol), group, transaction))
         return total
 
     def _incoming(self, rows: pa.Table | pd.DataFrame) -> pd.DataFrame:
@@ -113,8 +117,10 @@ class SymbolStore:
             table = conform(rows, self.schema, f"{self.name} offered to the lake")
         return table.to_pandas()
 
-    def _upsert_symbol(self, symbol: str, rows: pd.DataFrame) -> UpsertResult:
-        stored = self.read_symbol(symbol)
+    def _upsert_symbol(
+        self, symbol: str, rows: pd.DataFrame, transaction: Transaction | None
+    ) -> UpsertResult:
+        stored = self._stored(symbol, transaction)
         repeat = rows.duplicated(self.key, keep="first").to_numpy()
         first, later = rows[~repeat], rows[repeat]
         present, conflict = self._match(first, stored)
@@ -125,12 +131,23 @@ class SymbolStore:
         if len(new):
             merged = merged.sort_values(self.sort_by, kind="stable")
             table = pa.Table.from_pandas(merged, schema=self.schema, preserve_index=False)
-            write_parquet_atomic(table, self.path(symbol))
+            if transaction is None:
+                write_parquet_atomic(table, self.path(symbol))
+            else:
+                transaction.write_table(table, self.path(symbol))
         return UpsertResult(
             new_rows=len(new),
             already_present=int(present.sum()) + len(later),
             conflicts=int(conflict.sum()) + int(later_conflict.sum()),
         )
+
+    def _stored(self, symbol: str, transaction: Transaction | None) -> pd.DataFrame:
+        """The rows of ``symbol`` as stored, or as already staged in ``transaction``."""
+        path = self.path(symbol)
+        staged = transaction.staged.get(path) if transaction is not None else None
+        if staged is None:
+            return self.read_symbol(symbol)
+        return conform(pq.read_table(staged), self.schema, path).to_pandas()
 
     def _match(self, rows: pd.DataFrame, stored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """For each row: is its key stored, and do its compared values differ from the stored?"""

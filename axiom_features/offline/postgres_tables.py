@@ -21,6 +21,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from axiom_features.lakes.symbols import symbol_file
+
 COPY_BATCH_ROWS = 50_000
 
 
@@ -223,7 +225,7 @@ def load_offline_views(
         paths = (
             sorted(folder.glob("*.parquet"))
             if symbols is None
-            else [folder / f"{s}.parquet" for s in symbols if (folder / f"{s}.parquet").exists()]
+            else [f for f in (symbol_file(folder, s) for s in symbols) if f.exists()]
         )
         per_table[view], done = load_parquet_files(conn, view, paths)
         files += done

@@ -10,6 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from axiom_features.contracts.symbols import symbol_problem
+from axiom_features.lakes.symbols import symbol_file
+
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -34,9 +37,9 @@ def write_batch_by_entity(
     written = []
     for value in pc.unique(batch.column(key)).to_pylist():
         name = str(value)
-        if not name or "/" in name or name.startswith((".", "_")):
-            raise ValueError(f"offline write: {key}={value!r} cannot name a file in {folder}")
-        path = folder / f"{name}.parquet"
+        if symbol_problem(name):
+            raise ValueError(f"offline write: {key}={value!r} is {symbol_problem(name)}")
+        path = symbol_file(folder, name)
         rows = batch.filter(pc.equal(batch.column(key), value))
         if path.exists():
             existing = pq.read_table(path)

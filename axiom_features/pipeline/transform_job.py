@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
+from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.family_inputs import symbol_inputs, write_market_closes
 from axiom_features.pipeline.versions import archive_if_changed, save_snapshot
@@ -80,8 +81,8 @@ def offline_schema(view: ViewSpec) -> pa.Schema:
 
 
 def lake_symbols(repo: RepoPaths) -> list[str]:
-    """Every symbol with a bars file in the lake, sorted."""
-    return sorted(p.stem for p in repo.bars.glob("*.parquet")) if repo.bars.is_dir() else []
+    """Every symbol with a bars file in the lake, sorted (the symbols, not the file names)."""
+    return stored_symbols(repo.bars)
 
 
 def read_bars(path: Path) -> tuple[pa.Array, dict[str, np.ndarray]]:
@@ -126,7 +127,7 @@ def _write_view(
     table = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
     out_dir = repo.offline_view(view.name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(table, out_dir / f"{symbol}.parquet")
+    _write_atomic(table, symbol_file(out_dir, symbol))
 
 
 def transform_symbol(
@@ -142,7 +143,7 @@ def transform_symbol(
     ``plan`` covers the TA-Lib views among ``views``; the other families compute from a
     :class:`~transforms.family.SymbolInputs` holding what they asked for.
     """
-    stamps, arrays = read_bars(repo.bars / f"{symbol}.parquet")
+    stamps, arrays = read_bars(symbol_file(repo.bars, symbol))
     n = len(stamps)
     keys = [
         pa.repeat(pa.scalar(symbol, pa.string()), n),
@@ -267,7 +268,7 @@ def run_transform_job(
     specs = cat.select(views)
     names = [v.name for v in specs]
     chosen = lake_symbols(repo) if symbols is None else list(dict.fromkeys(symbols))
-    missing = [s for s in chosen if not (repo.bars / f"{s}.parquet").is_file()]
+    missing = [s for s in chosen if not symbol_file(repo.bars, s).is_file()]
     if missing:
         raise FileNotFoundError(f"no bars in {repo.bars} for symbols: {', '.join(missing)}")
     if workers < 1 or batch_size < 1:
@@ -306,7 +307,7 @@ def run_transform_job(
         rows_per_view=rows,
         views=names,
         elapsed_seconds=time.perf_counter() - started,
-        paths=[repo.offline_view(v) / f"{s}.parquet" for v in names for s in chosen],
+        paths=[symbol_file(repo.offline_view(v), s) for v in names for s in chosen],
         created_timestamp=created,
         view_versions={v.name: v.version for v in specs},
         archived=archived,

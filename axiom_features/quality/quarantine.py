@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from axiom_features.contracts import QUARANTINE_SCHEMA, conform
 from axiom_features.lakes.bars import write_parquet_atomic
+from axiom_features.lakes.transaction import Transaction
 from axiom_features.paths import RepoPaths
 
 
@@ -73,13 +74,23 @@ def quarantine_path(repo: RepoPaths, run_id: str) -> Path:
     return repo.quarantine / f"{run_id}.parquet"
 
 
-def write_quarantine(rows: pa.Table, repo: RepoPaths, run_id: str) -> Path:
-    """Store a run's quarantined rows as ``<run_id>.parquet`` (added to what the run stored)."""
+def write_quarantine(
+    rows: pa.Table, repo: RepoPaths, run_id: str, transaction: Transaction | None = None
+) -> Path:
+    """Store a run's quarantined rows as ``<run_id>.parquet`` (added to what the run stored).
+
+    With a ``transaction`` the file is staged and published at its commit.
+    """
     path = quarantine_path(repo, run_id)
     table = conform(rows, QUARANTINE_SCHEMA, "quarantine rows")
-    if path.exists():
-        table = pa.concat_tables([conform(pq.read_table(path), QUARANTINE_SCHEMA, path), table])
-    write_parquet_atomic(table, path)
+    current = transaction.current(path) if transaction is not None else path
+    if current is not None and current.exists():
+        stored = conform(pq.read_table(current), QUARANTINE_SCHEMA, path)
+        table = pa.concat_tables([stored, table])
+    if transaction is None:
+        write_parquet_atomic(table, path)
+    else:
+        transaction.write_table(table, path)
     return path
 
 
