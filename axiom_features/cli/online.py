@@ -14,14 +14,28 @@ from axiom_features.cli.support import console, fail_cleanly, parse_time, print_
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=6566, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
+@click.option(
+    "--max-body-bytes", default=1_048_576, show_default=True, type=int, help="Largest body read."
+)
+@click.option(
+    "--max-entity-rows", default=1_000, show_default=True, type=int, help="Rows per request."
+)
 @click.pass_obj
 @fail_cleanly
-def serve(ctx, host: str, port: int, workers: int):  # noqa: ANN001 - cli.Context
+def serve(ctx, host: str, port: int, workers: int, max_body_bytes: int, max_entity_rows: int):  # noqa: ANN001
     """Serve online features over HTTP (feast serve's /get-online-features API)."""
     from axiom_features.pipeline import jobs
 
     console.print(f"serving {ctx.profile} profile of {ctx.repo} on http://{host}:{port}")
-    jobs.serve_online(ctx.repo, ctx.profile, host=host, port=port, workers=workers)
+    jobs.serve_online(
+        ctx.repo,
+        ctx.profile,
+        host=host,
+        port=port,
+        workers=workers,
+        max_body_bytes=max_body_bytes,
+        max_entity_rows=max_entity_rows,
+    )
 
 
 @click.command()

@@ -17,6 +17,7 @@ from feast.feature_server_utils import convert_response_to_dict
 from feast.infra.online_stores.redis import RedisOnlineStore
 
 from axiom_features.online.reader import NotCovered, OnlineResult, read_online
+from axiom_features.online.requests import OnlineRequest, RequestLimits, parse_request
 
 
 def read_result(
@@ -60,25 +61,53 @@ def get_online_features(
     return response.to_dict(include_event_timestamps)
 
 
-def request_features(store: FeatureStore, request: dict[str, Any]) -> list[str] | FeatureService:
-    """The features of a ``/get-online-features`` request body."""
-    service = request.get("feature_service")
-    if service:
-        return store.get_feature_service(service, allow_cache=True)
-    features = request.get("features") or []
-    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-        raise ValueError("'features' must be a list of 'view:feature' strings")
-    return features
+_services: dict[tuple[str, str], tuple[object, FeatureService]] = {}
 
 
-def get_online_features_json(store: FeatureStore, request: dict[str, Any]) -> dict[str, Any]:
-    """The body ``feast serve`` answers to ``/get-online-features`` with ``request``."""
-    entities = request.get("entities")
-    if not isinstance(entities, dict):
-        raise ValueError("'entities' must be an object of join key → list of values")
-    features = request_features(store, request)
-    full = bool(request.get("full_feature_names", False))
-    if not request.get("include_feature_view_version_metadata"):
+def _registry_stamp(store: FeatureStore) -> object:
+    """When the registry's cache was last loaded (refreshed first if it has expired)."""
+    registry = store.registry
+    refresh = getattr(registry, "_refresh_cached_registry_if_necessary", None)
+    if refresh is not None:  # SQL and other caching registries
+        refresh()
+    elif hasattr(registry, "_get_registry_proto"):  # the file registry
+        registry._get_registry_proto(store.project, allow_cache=True)
+    return getattr(registry, "cached_registry_proto_created", None)
+
+
+def cached_feature_service(store: FeatureStore, name: str) -> FeatureService:
+    """The feature service ``name``, built once per load of the registry cache.
+
+    Feast rebuilds a service from the registry's protobuf on every lookup (tens of
+    milliseconds for a service over many views); here it is rebuilt only when the
+    registry's cache has been reloaded, which the registry does at its ``cache_ttl``.
+    """
+    stamp = _registry_stamp(store)
+    key = (store.project, name)
+    hit = _services.get(key)
+    if hit is not None and stamp is not None and hit[0] == stamp:
+        return hit[1]
+    service = store.get_feature_service(name, allow_cache=True)
+    _services[key] = (stamp, service)
+    return service
+
+
+def get_online_features_json(
+    store: FeatureStore,
+    request: dict[str, Any] | OnlineRequest,
+    limits: RequestLimits | None = None,
+) -> dict[str, Any]:
+    """The body ``feast serve`` answers to ``/get-online-features`` with ``request``
+    (validated by :func:`axiom_features.online.requests.parse_request` first)."""
+    if not isinstance(request, OnlineRequest):
+        request = parse_request(request, limits)
+    features: list[str] | FeatureService = (
+        cached_feature_service(store, request.feature_service)
+        if request.feature_service
+        else list(request.features or [])
+    )
+    entities, full = request.entities, request.full_feature_names
+    if not request.include_feature_view_version_metadata:
         result = read_result(store, features, entities, full)
         if result is not None:
             try:
@@ -89,8 +118,6 @@ def get_online_features_json(store: FeatureStore, request: dict[str, Any]) -> di
         features=features,
         entity_rows=entities,
         full_feature_names=full,
-        include_feature_view_version_metadata=bool(
-            request.get("include_feature_view_version_metadata", False)
-        ),
+        include_feature_view_version_metadata=request.include_feature_view_version_metadata,
     )
     return convert_response_to_dict(response.proto)
