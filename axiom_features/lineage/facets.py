@@ -59,7 +59,16 @@ def column_lineage(view: Any, namespace: str) -> column_lineage_dataset.ColumnLi
         for column in feature.inputs:
             dataset, field = input_column(column)
             inputs.append(
-                column_lineage_dataset.InputField(namespace=namespace, name=dataset, field=field)
+                column_lineage_dataset.InputField(
+                    namespace=namespace,
+                    name=dataset,
+                    field=field,
+                    transformations=[
+                        column_lineage_dataset.Transformation(
+                            type="DIRECT", subtype="TRANSFORMATION", description=feature.function
+                        )
+                    ],
+                )
             )
         fields[feature.name] = column_lineage_dataset.Fields(
             inputFields=inputs,
