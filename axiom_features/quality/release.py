@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from axiom_features.contracts import BAR_SCHEMA, QUARANTINE_SCHEMA, conform
 from axiom_features.lakes.bars import BarLake, write_parquet_atomic
+from axiom_features.lakes.provenance import stamp, write_manifest
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import validate_bars
@@ -108,7 +109,7 @@ def release_quarantine(
     labels = pd.Series("", index=range(len(candidates)), dtype=object)
     labels[rejected.index.to_numpy() - offset] = rejected["failed_rules"].to_numpy()
 
-    stored = BarLake(repo).upsert(bars[passed])
+    stored = BarLake(repo).upsert(_stamped(repo, release_id, bars[passed], candidates[passed]))
     _rewrite_quarantine(repo, candidates, passed, labels)
     if passed.any():
         _keep_released(repo, release_id, candidates[passed])
@@ -122,6 +123,16 @@ def release_quarantine(
         already_present=stored.already_present,
         rule_counts=dict(counts),
     )
+
+
+def _stamped(
+    repo: RepoPaths, release_id: str, bars: pd.DataFrame, held: pd.DataFrame
+) -> pd.DataFrame:
+    """Released bars stamped with the release run and their original file and line."""
+    names = sorted(held["source_file"].astype(str).unique())
+    write_manifest(repo, release_id, names)
+    files = held["source_file"].astype(str).map({n: k for k, n in enumerate(names)})
+    return stamp(bars, release_id, files.to_numpy(), held["source_line"].to_numpy())
 
 
 def _as_bars(held: pd.DataFrame) -> pd.DataFrame:
