@@ -132,16 +132,11 @@ def _incident(
     quality = [f for f in findings if f.quality]
     lead = max(quality or findings, key=lambda f: f.value / f.limit if f.limit else f.value)
     features = list(dict.fromkeys(f.subject for f in findings))
-    views = Counter(s.split(":", 1)[0] for s in features)
-    top_view, top_count = views.most_common(1)[0]
-    others = len(features) - top_count
     since = min((f.since for f in findings if f.since), default=None)
     summary = (
         f"{kind} `{cause}` changed ({_effect(cause, lead, findings, group, inputs)})"
         + (f" since {since}" if since else "")
-        + f"; {top_count} `{top_view}` feature{'s' if top_count != 1 else ''}"
-        + (f" and {others} other{'s' if others != 1 else ''}" if others else "")
-        + " affected"
+        + f"; {_affected(features)} affected"
     )
     return Incident(
         cause=cause,
@@ -155,6 +150,18 @@ def _incident(
     )
 
 
+def _affected(features: list[str]) -> str:
+    """ "11 `ta_volume` features and 3 others", or "`x` of 21 views" for one column name."""
+    names = {s.split(":", 1)[1] for s in features}
+    if len(names) == 1 and len(features) > 1:
+        return f"`{names.pop()}` of {len(features)} views"
+    top_view, top_count = Counter(s.split(":", 1)[0] for s in features).most_common(1)[0]
+    others = len(features) - top_count
+    return f"{top_count} `{top_view}` feature{'s' if top_count != 1 else ''}" + (
+        f" and {others} other{'s' if others != 1 else ''}" if others else ""
+    )
+
+
 def _effect(
     cause: str,
     lead: Finding,
@@ -162,8 +169,9 @@ def _effect(
     group: frozenset[str],
     inputs: Mapping[str, Sequence[str]],
 ) -> str:
-    if lead.check == "range" and cause == TIME_OF_DAY_INPUT:
-        return f"time of day {lead.before:g} h → {lead.after:g} h UTC"
+    clock = [f for f in findings if f.check == "range" and f.before is not None]
+    if cause == TIME_OF_DAY_INPUT and clock:
+        return f"time of day {clock[0].before:.4g} h → {clock[0].after:.4g} h UTC"
     if lead.check == "range":
         factor = level_factor(findings, group, inputs)
         return f"×{_round(factor)} in level" if factor else "range moved"

@@ -6,7 +6,7 @@ nature              what it is                                                  
 bounded_oscillator  a value in a fixed range (RSI, stochastics, shares, phases)   distribution
 return_like         a scale-free change or ratio (ROC, volatility, beta, z)      distribution
 level               in the units of a price or a volume (SMA, ATR, VWAP)        quality only
-cumulative          a running sum since the first bar (OBV, A/D, CUMSUM)        quality only
+cumulative          a running sum since the first bar (OBV, A/D, filings known)  quality only
 count               a number of events or bars (headlines, bars since)         distribution
 fundamental         a ratio of filed statements; moves when filings arrive      distribution
 categorical         a code (candle patterns, regime codes, trend sign)          distribution
@@ -73,6 +73,8 @@ _BOUNDED = frozenset(
     }
 )  # fmt: skip
 _META_LEVELS = frozenset({"f_market_cap", "f_enterprise_value"})
+_META_TALLIES = frozenset({"f_filings_known", "f_quarters_known", "f_restated_quarters_known"})
+"""Counts of filings since the first one: they only grow."""
 
 
 def nature_of(
@@ -84,6 +86,8 @@ def nature_of(
     if transform == "fundamentals":
         if name in _META_LEVELS:
             return "level"
+        if name in _META_TALLIES:
+            return "cumulative"
         return "count" if view == "fundamentals_meta" else "fundamental"
     if function in _COUNTS:
         return "count"
