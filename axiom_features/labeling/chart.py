@@ -13,11 +13,11 @@ def window(bars: pd.DataFrame, time: pd.Timestamp, before: int = 30, after: int 
     """The bars from ``before`` bars before ``time`` to ``after`` bars after, and the
     position of ``time`` in them (``None`` when absent)."""
     bars = bars.sort_values("event_timestamp").reset_index(drop=True)
-    hits = np.flatnonzero(bars["event_timestamp"].to_numpy() == time.to_datetime64())
-    if len(hits) == 0:
-        at = int(np.searchsorted(bars["event_timestamp"].to_numpy(), time.to_datetime64()))
-        return bars.iloc[max(0, at - before) : at + after], None
-    at = int(hits[0])
+    stamps = pd.DatetimeIndex(pd.to_datetime(bars["event_timestamp"], utc=True))
+    time = pd.Timestamp(time).tz_convert("UTC")
+    at = int(stamps.searchsorted(time))
+    if at >= len(stamps) or stamps[at] != time:
+        return bars.iloc[max(0, at - before) : at + after].reset_index(drop=True), None
     start = max(0, at - before)
     return bars.iloc[start : at + after + 1].reset_index(drop=True), at - start
 

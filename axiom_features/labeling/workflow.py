@@ -89,9 +89,10 @@ def consensus_label_set(result: pd.DataFrame, bars: pd.DataFrame, after: int = 1
     rows = []
     for row in result.itertuples():
         symbol, t0 = parse_item(row.item)
-        times = bars.loc[bars["symbol"] == symbol, "event_timestamp"].sort_values().to_numpy()
-        at = min(int(times.searchsorted(t0.to_datetime64())) + after, len(times) - 1)
-        rows.append((symbol, t0, pd.Timestamp(times[at], tz="UTC"), int(row.value)))
+        mine = bars.loc[bars["symbol"] == symbol, "event_timestamp"]
+        times = pd.DatetimeIndex(pd.to_datetime(mine, utc=True)).sort_values()
+        at = min(int(times.searchsorted(t0)) + after, len(times) - 1)
+        rows.append((symbol, t0, times[at], int(row.value)))
     frame = pd.DataFrame(rows, columns=["symbol", "t0", "t1", "label"])
     frame["weight"] = 1.0
     return frame
