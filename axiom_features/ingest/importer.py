@@ -25,8 +25,8 @@ from axiom_features.ingest.locations import (
 from axiom_features.ingest.normalize import NormalizedFile, normalize
 from axiom_features.ingest.raw import RawFile
 from axiom_features.ingest.results import FileReport, ImportResult, QualityOptions
-from axiom_features.ingest.stamps import stamped
 from axiom_features.ingest.sources import TEXT_SUFFIXES, expand, read_source
+from axiom_features.ingest.stamps import stamped
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
 from axiom_features.lakes.bars import BarLake
 from axiom_features.lakes.transaction import recover, transaction

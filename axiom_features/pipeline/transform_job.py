@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
+from axiom_features.lakes.transaction import recover
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.family_inputs import symbol_inputs, write_market_closes
 from axiom_features.pipeline.versions import archive_if_changed, save_snapshot
@@ -263,6 +264,7 @@ def run_transform_job(
     """Compute ``views`` (default: all) for ``symbols`` (default: the lake's) into the
     offline tables."""
     started = time.perf_counter()
+    recover(repo)  # an import killed half-way is finished or undone before bars are read
     created = datetime.now(UTC)
     cat = catalogue()
     specs = cat.select(views)

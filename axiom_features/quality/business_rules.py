@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from axiom_features.calendar import is_session
+from axiom_features.contracts.symbols import MAX_SYMBOL_LENGTH, symbol_problem
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.outliers.detectors import DETECTORS
 from axiom_features.quality.outliers.series import (
@@ -87,6 +88,15 @@ def unknown_symbols(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
     return (symbols.notna() & ~symbols.isin(list(ctx.allowed_symbols))).to_numpy()
 
 
+def invalid_symbols(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
+    """Symbols no store can hold as given: empty, control characters, too long."""
+    return np.fromiter(
+        (isinstance(s, str) and symbol_problem(s) is not None for s in frame["symbol"]),
+        dtype=bool,
+        count=len(frame),
+    )
+
+
 def _detector_flags(name: str):  # noqa: ANN202 - a Derive
     detect = DETECTORS[name]
 
@@ -120,6 +130,12 @@ BUSINESS_RULES: tuple[Rule, ...] = (
     ),
     derived_rule(
         "allowed_symbol", Severity.QUARANTINE, "symbol is in the allowed list", unknown_symbols
+    ),
+    derived_rule(
+        "symbol_valid",
+        Severity.QUARANTINE,
+        f"symbol is text of 1 to {MAX_SYMBOL_LENGTH} characters without control characters",
+        invalid_symbols,
     ),
 )
 """Time, calendar, continuity and reference-data rules."""
