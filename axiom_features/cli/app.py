@@ -12,6 +12,7 @@ from axiom_features.cli.context import Context
 from axiom_features.cli.data import generate, ingest, ingest_fundamentals, ingest_news
 from axiom_features.cli.demo import demo
 from axiom_features.cli.features import apply, features, materialize, runs, transform
+from axiom_features.cli.labels import labels
 from axiom_features.cli.lineage import lineage
 from axiom_features.cli.monitoring import cost, dashboard, drift, health, monitor
 from axiom_features.cli.online import consistency, serve
@@ -66,6 +67,7 @@ COMMANDS: tuple[click.Command, ...] = (
     serve,
     consistency,
     offline,
+    labels,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -52,9 +52,10 @@ def volatility(close: np.ndarray, span: int = 20) -> np.ndarray:
     return returns.ewm(span=span, min_periods=min(span, 5)).std().to_numpy()
 
 
-def _prepared(close, events, target, side, barriers):
+def _prepared(close, events, target, side, barriers, last=None):  # noqa: ANN001, ANN202
     close = np.asarray(close, dtype=np.float64)
     events = np.asarray(events, dtype=np.int64)
+    last = np.full(len(events), len(close) - 1) if last is None else np.asarray(last)[events]
     target = (
         np.asarray(target, dtype=np.float64)[events]
         if len(target) == len(close)
@@ -64,7 +65,7 @@ def _prepared(close, events, target, side, barriers):
     if len(side) == len(close) and len(close) != len(events):
         side = side[events]
     keep = np.isfinite(target) & (target > barriers.min_return) & (side != 0)
-    return close, events[keep], target[keep], side[keep]
+    return close, events[keep], target[keep], side[keep], last[keep]
 
 
 def triple_barrier(
@@ -73,30 +74,38 @@ def triple_barrier(
     target: np.ndarray,
     barriers: Barriers = DEFAULT_BARRIERS,
     side: np.ndarray | None = None,
+    last: np.ndarray | None = None,
 ) -> BarrierLabels:
     """Triple-barrier labels for ``events`` (bar positions), vectorised over events.
 
-    Blocks of bars (2, 4, 8, … wide) are checked as matrices over the events still open;
+    ``last`` (per bar) is the last position of the bar's own series, so several symbols'
+    closes can be concatenated and labelled in one call (default: one series).
+
+    Blocks of bars (4, 8, 16, … wide) are checked as matrices over the events still open;
     touched events leave the working set. ``target`` (per bar or per event) scales both
     barriers; ``side`` (+1 long, -1 short; per bar or per event) turns returns into the bet's
     returns. Events whose target is missing, below ``min_return``, or whose side is 0 are
     dropped.
     """
-    close, events, target, side = _prepared(close, events, target, side, barriers)
+    close, events, target, side, last = _prepared(close, events, target, side, barriers, last)
     n, count = len(close), len(events)
     up = barriers.profit_taking * target if barriers.profit_taking > 0 else np.full(count, np.inf)
     down = -barriers.stop_loss * target if barriers.stop_loss > 0 else np.full(count, -np.inf)
     base = close[events]
+    has_side = bool(np.any(side != 1.0))
     end = np.full(count, -1, dtype=np.int64)
     barrier = np.zeros(count, dtype=np.int64)
     ret = np.zeros(count)
-    open_ = np.flatnonzero(events + 1 < n)
-    first_step, width = 1, 2
+    padded = np.concatenate((close, np.full(barriers.horizon, close[-1] if n else 0.0)))
+    open_ = np.flatnonzero(events + 1 <= last)
+    first_step, width = 1, 4
     while open_.size and first_step <= barriers.horizon:
         last_step = min(first_step + width - 1, barriers.horizon)
         at = events[open_, None] + np.arange(first_step, last_step + 1)
-        inside = at < n
-        r = (close[np.minimum(at, n - 1)] / base[open_, None] - 1.0) * side[open_, None]
+        inside = at <= last[open_, None]
+        r = padded[at] / base[open_, None] - 1.0
+        if has_side:
+            r *= side[open_, None]
         hit_up = inside & (r >= up[open_, None])
         hit_down = inside & (r <= down[open_, None])
         hit = hit_up | hit_down
@@ -124,7 +133,7 @@ def triple_barrier_loop(
     side: np.ndarray | None = None,
 ) -> BarrierLabels:
     """The same labels, one event at a time: the straightforward reference."""
-    close, events, target, side = _prepared(close, events, target, side, barriers)
+    close, events, target, side, _ = _prepared(close, events, target, side, barriers)
     n, h = len(close), barriers.horizon
     out: dict[str, list] = {k: [] for k in ("start", "end", "label", "barrier", "ret", "side", "t")}
     for i, start in enumerate(events):
@@ -166,3 +175,9 @@ def meta_labels(labels: BarrierLabels) -> np.ndarray:
     """Meta-labels for a primary signal's bets: 1 where the side-adjusted return at ``t1`` is
     positive (act on the signal), 0 otherwise. Compute ``labels`` with the signal as ``side``."""
     return (labels.ret > 0).astype(np.int64)
+
+
+def series_ends(lengths: list[int]) -> np.ndarray:
+    """Per bar of concatenated series of ``lengths``, the last position of its own series."""
+    ends = np.cumsum(lengths) - 1
+    return np.repeat(ends, lengths)

@@ -107,3 +107,16 @@ def export_label_studio(root: Path, profile: str, schema: LabelSchema, out: Path
 
 def import_label_studio(root: Path, profile: str, schema: LabelSchema, path: Path) -> int:
     return open_label_store(root, profile).append(import_tasks(path, schema))
+
+
+def label_set(root: Path, name: str) -> pd.DataFrame:
+    """Label set ``name`` from its Feast table, as ``symbol, t0, t1, label, weight``."""
+    from axiom_features.labeling.feast_labels import label_table_dir
+
+    path = label_table_dir(root, name) / "labels.parquet"
+    if not path.exists():
+        raise ValueError(f"label set '{name}': no table at {path}")
+    table = pd.read_parquet(path)
+    return pd.DataFrame({"symbol": table["symbol"], "t0": table["label_t0"],
+                         "t1": table["event_timestamp"], "label": table["label"],
+                         "weight": table["label_weight"]})  # fmt: skip
