@@ -102,8 +102,9 @@ def load_schema(path: Path) -> LabelSchema:
         return LabelSchema.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(schema)"
-        raise SchemaError(f"{path}: {key}: {first['msg']}") from exc
+        message = first["msg"].removeprefix("Value error, ")
+        key = ".".join(str(p) for p in first["loc"])
+        raise SchemaError(f"{path}: {key}: {message}" if key else f"{path}: {message}") from exc
 
 
 def save_schema(schema: LabelSchema, path: Path) -> Path:
