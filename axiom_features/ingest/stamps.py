@@ -9,7 +9,7 @@ import pandas as pd
 
 from axiom_features.ingest.locations import part_of
 from axiom_features.ingest.normalize import NormalizedFile
-from axiom_features.lakes.provenance import stamp, write_manifest
+from axiom_features.lakes.provenance import provenance_enabled, stamp, write_manifest
 from axiom_features.paths import RepoPaths
 
 
@@ -18,6 +18,8 @@ def stamped(
 ) -> pd.DataFrame:
     """``accepted`` (indexed by batch position) with each row's run, file number and line;
     the files are recorded, with their sha256, in the run's manifest."""
+    if not provenance_enabled():
+        return accepted
     write_manifest(repo, run_id, [p.raw.name for p in parts])
     return stamp_rows(accepted, parts, run_id)
 
@@ -26,6 +28,8 @@ def stamp_rows(
     accepted: pd.DataFrame, parts: Sequence[NormalizedFile], run_id: str
 ) -> pd.DataFrame:
     """``accepted`` with each row's run, file number (its part) and line."""
+    if not provenance_enabled():
+        return accepted
     lines = np.concatenate([np.asarray(p.raw.lines, dtype=np.int64) for p in parts])
     positions = accepted.index.to_numpy()
     return stamp(accepted, run_id, part_of(accepted.index, parts), lines[positions])

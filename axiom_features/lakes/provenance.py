@@ -29,6 +29,11 @@ PROVENANCE_FIELDS: tuple[pa.Field, ...] = (
 PROVENANCE_COLUMNS: tuple[str, ...] = tuple(f.name for f in PROVENANCE_FIELDS)
 
 
+def provenance_enabled() -> bool:
+    """Stamping is part of lineage: ``AXIOM_LINEAGE=off`` turns it off with the events."""
+    return os.environ.get("AXIOM_LINEAGE", "on").lower() not in ("off", "0", "false", "no")
+
+
 def manifests_dir(repo: RepoPaths) -> Path:
     return repo.data / "lineage" / "files"
 
