@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench bench-table clean
 
-BENCHMARKS := transforms profiling retrieval materialize online quality labeling drift
+BENCHMARKS := transforms profiling retrieval materialize online quality labeling drift lineage
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
