@@ -96,6 +96,9 @@ def materialize(
     console.print(materialize_table(result.run_id, result.views))
     for line in result.warnings:
         console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    if result.cleared_states:
+        names = ", ".join(result.cleared_states)
+        console.print(f"cleared the MATERIALIZING state a killed run left on {names}")
 
 
 @click.group()

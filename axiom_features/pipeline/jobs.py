@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from axiom_features.feature_store import apply_definitions, open_store
 from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
 from axiom_features.lineage.hooks import recorded_log
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
@@ -24,6 +23,21 @@ from axiom_features.quality.consensus.merge import ConsensusResult
 from axiom_features.quality.release import ReleaseResult
 
 Progress = Callable[[int, int], None]
+
+
+def open_store(root: Path, profile: str = "default"):  # noqa: ANN201 - feast.FeatureStore
+    """The Feast store of ``root``; Feast is imported by the jobs that need it, so the
+    others (an ingest) start in a fraction of the time."""
+    from axiom_features.feature_store import open_store as open_feast_store
+
+    return open_feast_store(root, profile)
+
+
+def apply_definitions(store) -> list[str]:  # noqa: ANN001 - feast.FeatureStore
+    """Register ``feature_repo/`` in ``store``'s registry (what ``feast apply`` does)."""
+    from axiom_features.feature_store import apply_definitions as apply
+
+    return apply(store)
 
 
 def _log(root: Path) -> RunLog:
@@ -130,6 +144,8 @@ def transform(
         )
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
+        for view, count in result.non_finite.items():
+            record.warnings.append(f"{view}: {count} infinite value(s) written")
         if profile is not None and profile_offline_is_postgres(root, profile):
             load_offline(root, profile, views=result.views, symbols=symbols)
             record.outputs += [f"postgres:{v}" for v in result.views]
@@ -158,6 +174,8 @@ class MaterializeResult:
     end: datetime
     views: list[MaterializedView]
     warnings: list[str] = field(default_factory=list)
+    cleared_states: list[str] = field(default_factory=list)
+    """Views whose ``MATERIALIZING`` state, left by a killed run, this run cleared."""
 
 
 def materialize(
@@ -195,8 +213,9 @@ def materialize(
     ):
         if forced:
             record.parameters["forced_over"] = [r.run_id for r in forced]
-        for name in clear_stale_states(store, views):
-            record.warnings.append(f"{name}: cleared a MATERIALIZING state left by a killed run")
+        cleared = clear_stale_states(store, views)
+        if cleared:
+            record.parameters["cleared_states"] = cleared
         record.warnings += [gap_line(v, m) for v in names if (m := missing_symbols(root, v))]
         with materialization_run(record.run_id) as run:
             retrying(
@@ -207,7 +226,12 @@ def materialize(
         record.outputs = [f"online:{v.feature_view}" for v in run.views]
         record.row_counts = {v.feature_view: v.rows for v in run.views}
     return MaterializeResult(
-        run_id=record.run_id, start=start, end=end, views=run.views, warnings=record.warnings
+        run_id=record.run_id,
+        start=start,
+        end=end,
+        views=run.views,
+        warnings=record.warnings,
+        cleared_states=cleared,
     )
 
 

@@ -78,7 +78,8 @@ def known_failure(exc: BaseException) -> tuple[str, str, str] | None:
         if isinstance(item, ServiceError):
             return None
         if _is_redis_connection(item):
-            where = _env_url("AXIOM_REDIS_URL") or "(redis)"
+            found = re.search(r"connecting to (\S+?)\.?(?:\s|$)", str(item))
+            where = _env_url("AXIOM_REDIS_URL") or (found[1] if found else "(redis)")
             return "Redis unreachable", f"at {where}", _first_line(item)
         if _is_postgres_connection(item):
             where = _env_url("AXIOM_POSTGRES_URL") or "(postgresql)"
