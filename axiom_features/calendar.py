@@ -12,7 +12,24 @@ import pandas as pd
 def _calendar(exchange: str):  # noqa: ANN202 - exchange_calendars has no public base type
     import exchange_calendars as xcals
 
-    return xcals.get_calendar(exchange, start="2000-01-01")
+    return xcals.get_calendar(exchange, start=FIRST_DAY)
+
+
+FIRST_DAY = "2000-01-01"
+"""The first session the calendars cover; earlier dates get the regular close."""
+
+
+@lru_cache(maxsize=16)
+def _calendar_of_years(exchange: str, first: int, last: int):  # noqa: ANN202
+    """``exchange``'s calendar over the years ``first``..``last`` only (within the span the
+    full calendar covers): building one year costs a fraction of building 25."""
+    import exchange_calendars as xcals
+
+    start = max(pd.Timestamp(f"{first}-01-01"), pd.Timestamp(FIRST_DAY))
+    end = min(pd.Timestamp(f"{last}-12-31"), pd.Timestamp.now().floor("D") + pd.DateOffset(years=1))
+    if start > end:
+        return _calendar(exchange)
+    return xcals.get_calendar(exchange, start=start, end=end)
 
 
 def check_calendar(exchange: str) -> str:
@@ -59,9 +76,14 @@ def close_of_dates(dates: pd.Series, exchange: str = "XNYS") -> pd.Series:
     A date that is not a session (a holiday, a weekend) gets the exchange's regular close
     time, 16:00 local, on that date. Missing dates stay NaT.
     """
-    cal = _calendar(exchange)
     days = pd.to_datetime(dates).dt.normalize()
     days = days.dt.tz_localize(None) if days.dt.tz is not None else days
+    present = days.dropna()
+    cal = (
+        _calendar_of_years(exchange, present.min().year, present.max().year)
+        if len(present)
+        else _calendar(exchange)
+    )
     closes = cal.schedule["close"]
     stamped = days.map(closes)
     regular = (days + pd.Timedelta(hours=16)).dt.tz_localize(cal.tz, nonexistent="NaT")

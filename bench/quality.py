@@ -19,13 +19,25 @@ same expectations. Each runs in its own process (own peak RSS); verdicts (succes
 the failing rows of every expectation) must be identical. Platform time is the median of
 ``BENCH_REPEATS`` (default 3) runs; stock runs once.
 
-Run: ``python -m bench.quality`` (or ``make bench-quality``).
+Small file (case ``small_file_cpu``, metric seconds of CPU, user + system): ``axiom ingest``
+of a 4-row CSV into a fresh repo, run as its own process, the median of ``BENCH_REPEATS``.
+Baseline ``feast_and_gx_imports``: the same import in a process that imports Feast and runs
+the gate with GX, as the command did before it imported only what it needs. Goal: ≤ 2 s.
+
+Run: ``python -m bench.quality`` (or ``make bench-quality``). ``BENCH_QUALITY_CASES`` selects
+case groups (comma-separated ``faults``, ``large_table``, ``small_file_cpu``; default all),
+e.g. ``BENCH_QUALITY_CASES=small_file_cpu python -m bench.quality``; a partial run keeps the
+other cases of the previous result file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +48,7 @@ import pandas as pd
 
 from bench.common import (
     CACHE_DIR,
+    RESULTS_DIR,
     cost_case,
     isolated,
     median,
@@ -54,6 +67,20 @@ COLUMNS = 202
 EXPECTATIONS = 25
 SEED = 4
 NOW = pd.Timestamp("2026-06-30 22:00", tz="UTC")
+GROUPS = ("faults", "large_table", "small_file_cpu")
+SELECTED = [g.strip() for g in os.environ.get("BENCH_QUALITY_CASES", ",".join(GROUPS)).split(",")]
+SMALL_FILE = (
+    "symbol,date,open,high,low,close,volume\n"
+    "AXM,2024-01-02,10,11,9,10.5,1000\nAXM,2024-01-03,10.5,11.5,10,11,1200\n"
+    "BXM,2024-01-02,20,21,19,20.5,500\nBXM,2024-01-03,20.5,21.5,20,21,700\n"
+)
+AXIOM = "from axiom_features.cli.app import main; main()"
+BEFORE = (
+    "import sys, feast; from pathlib import Path;"
+    " from axiom_features.ingest import QualityOptions; from axiom_features.pipeline import jobs;"
+    " jobs.ingest_files(Path(sys.argv[1]), [Path(sys.argv[2])],"
+    " quality=QualityOptions(engine='gx'))"
+)
 
 
 # ------------------------------------------------------------------ fault injection
@@ -296,12 +323,69 @@ def large_table_case() -> dict[str, Any]:
     )
 
 
+# ------------------------------------------------------------------ small file
+
+
+def _child_cpu(args: list[str]) -> float:
+    """CPU seconds (user + system) of one child process running ``args``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _small_import_cpu(code: str, arguments: str) -> float:
+    """CPU seconds of ``python -c code`` with ``arguments`` ({repo}, {csv} filled in) over a
+    fresh repo folder and the 4-row file."""
+    with tempfile.TemporaryDirectory(prefix="bench-small-") as tmp:
+        csv = Path(tmp) / "bars.csv"
+        csv.write_text(SMALL_FILE)
+        repo = Path(tmp) / "repo"
+        repo.mkdir()
+        filled = arguments.format(repo=repo, csv=csv).split()
+        return _child_cpu([sys.executable, "-c", code, *filled])
+
+
+def small_file_case() -> dict[str, Any]:
+    platform = [_small_import_cpu(AXIOM, "--repo {repo} ingest {csv}") for _ in range(REPEATS)]
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # platform runs only
+    baseline = _small_import_cpu(BEFORE, "{repo} {csv}")
+    return cost_case(
+        "small_file_cpu",
+        baseline="feast_and_gx_imports",
+        baseline_value=baseline,
+        value=median(platform),
+        peak_rss_mb=rss,
+        goal="value <= 2.0",
+        rows=4,
+        runs=[round(v, 3) for v in platform],
+    )
+
+
+def _previous_cases() -> list[dict[str, Any]]:
+    path = RESULTS_DIR / "quality.json"
+    return json.loads(path.read_text())["cases"] if path.exists() else []
+
+
 def main() -> None:
-    print(f"quality benchmark: {SYMBOLS} symbols x {DAYS} days, {FAULTS} faults per kind")
-    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
-        cases = fault_cases(Path(tmp))
-    print(f"large table: {ROWS:,} rows x {COLUMNS} columns, {EXPECTATIONS} expectations")
-    cases.append(large_table_case())
+    unknown = sorted(set(SELECTED) - set(GROUPS))
+    if unknown:
+        raise SystemExit(f"BENCH_QUALITY_CASES: unknown {', '.join(unknown)}; known: {GROUPS}")
+    load = os.getloadavg()
+    cases: list[dict[str, Any]] = []
+    if "faults" in SELECTED:
+        print(f"quality benchmark: {SYMBOLS} symbols x {DAYS} days, {FAULTS} faults per kind")
+        with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+            cases += fault_cases(Path(tmp))
+    if "large_table" in SELECTED:
+        print(f"large table: {ROWS:,} rows x {COLUMNS} columns, {EXPECTATIONS} expectations")
+        cases.append(large_table_case())
+    if "small_file_cpu" in SELECTED:
+        print("small file: axiom ingest of 4 rows, CPU seconds")
+        cases.append(small_file_case())
+    if set(SELECTED) != set(GROUPS):  # keep the cases this run did not measure
+        measured = {c["case"] for c in cases}
+        cases = [c for c in _previous_cases() if c["case"] not in measured] + cases
     out = write_result(
         "quality",
         versions=package_versions("great-expectations", "duckdb", "pandas", "numpy"),
@@ -312,6 +396,8 @@ def main() -> None:
             "large_table_rows": ROWS,
             "large_table_columns": COLUMNS,
             "expectations": EXPECTATIONS,
+            "load_average": [round(x, 2) for x in load],
+            "cases_run": SELECTED,
         },
         cases=cases,
     )

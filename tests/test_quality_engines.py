@@ -38,6 +38,20 @@ CHECKS = [
     Check("ExpectColumnToExist", {"column": "zzz"}),
 ]
 
+STRINGS = ["object", "str", "string"]
+TYPE_CHECKS = [
+    Check("ExpectColumnTypeToBe", {"column": "a", "type_": "float64"}),
+    Check("ExpectColumnTypeToBe", {"column": "k", "type_": "float64"}),
+    Check("ExpectColumnTypeToBe", {"column": "t", "type_": "datetime64[us, UTC]"}),
+    Check("ExpectColumnTypeToBe", {"column": "t", "type_": "datetime64[ns, UTC]"}),
+    Check("ExpectColumnTypeToBe", {"column": "s", "type_": "object"}),
+    Check("ExpectColumnValuesToBeInTypeList", {"column": "s", "type_list": STRINGS}),
+    Check("ExpectColumnValuesToBeInTypeList", {"column": "o", "type_list": STRINGS}),
+    Check("ExpectColumnValuesToBeInTypeList", {"column": "a", "type_list": STRINGS}),
+    Check("ExpectColumnValuesToBeInTypeList", {"column": "a", "type_list": ["float64"]}),
+    Check("ExpectColumnValuesToBeInTypeList", {"column": "k", "type_list": ["int", "float"]}),
+]
+
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
@@ -51,8 +65,20 @@ def frame() -> pd.DataFrame:
     b[rng.choice(n, 40, replace=False)] = np.nan
     b[:20] = a[:20]  # ties
     s = rng.choice(np.array(["x", "y", "z", None], dtype=object), n, p=[0.45, 0.45, 0.05, 0.05])
+    mixed = s.copy()
+    mixed[rng.choice(n, 7, replace=False)] = 12  # numbers among strings
+    mixed[rng.choice(n, 3, replace=False)] = 1.5
+    stamps = pd.date_range("2024-01-01", periods=n, freq="h", tz="UTC").as_unit("us")
     return pd.DataFrame(
-        {"a": a, "b": b, "s": s, "k": rng.integers(0, 300, n), "f": rng.random(n) < 0.01}
+        {
+            "a": a,
+            "b": b,
+            "s": s,
+            "k": rng.integers(0, 300, n),
+            "f": rng.random(n) < 0.01,
+            "o": mixed,
+            "t": stamps,
+        }
     )
 
 
@@ -61,6 +87,17 @@ def test_duckdb_and_gx_flag_the_same_rows(frame, check):
     gx = run_checks(frame, [check], engine="gx")[check.key]
     sql = run_checks(frame, [check], engine="duckdb")[check.key]
     assert gx.success == sql.success
+    if gx.unexpected is None:
+        assert sql.unexpected is None
+    else:
+        assert np.array_equal(np.sort(gx.unexpected), sql.unexpected)
+
+
+@pytest.mark.parametrize("check", TYPE_CHECKS, ids=lambda c: c.key)
+def test_type_checks_reach_gx_verdicts_without_gx(frame, check):
+    gx = run_checks(frame, [check], engine="gx")[check.key]
+    sql = run_checks(frame, [check], engine="duckdb")[check.key]
+    assert (gx.success, gx.observed) == (sql.success, sql.observed)
     if gx.unexpected is None:
         assert sql.unexpected is None
     else:

@@ -13,6 +13,10 @@ from axiom_features.quality.sql_engine import run_checks_sql
 
 SQL_ENGINE_ROWS = 250_000
 """From this many rows, ``engine="auto"`` runs the checks in DuckDB (:mod:`.sql_engine`)."""
+GX_MIN_ROWS = 10_000
+"""Below this many rows, ``engine="auto"`` runs the checks in DuckDB too: importing Great
+Expectations costs seconds of CPU, far more than validating a small batch, and the verdicts
+are the same (GX is still imported for an expectation the SQL engine does not cover)."""
 
 
 def run_checks(
@@ -21,8 +25,10 @@ def run_checks(
     """Validate ``frame`` against ``checks``; returns each check's outcome by its key.
 
     Row positions refer to ``frame``'s order (its index is not used). ``engine`` is ``gx``,
-    ``duckdb`` (same verdicts, one column-store scan) or ``auto`` (DuckDB for large frames).
+    ``duckdb`` (same verdicts, one column-store scan) or ``auto`` (DuckDB for small and
+    large frames, GX in between).
     """
-    if engine == "duckdb" or (engine == "auto" and len(frame) >= SQL_ENGINE_ROWS):
+    small_or_large = len(frame) < GX_MIN_ROWS or len(frame) >= SQL_ENGINE_ROWS
+    if engine == "duckdb" or (engine == "auto" and small_or_large):
         return run_checks_sql(frame, checks)
     return run_checks_gx(frame, checks)

@@ -12,6 +12,8 @@ missing; ``mostly`` is not used, so a check succeeds when no row is unexpected):
 - ``ExpectCompoundColumnsToBeUnique``: rows whose combination occurs more than once
   (computed with pandas, which keeps row order cheaply).
 - ``ExpectColumnToExist``: a batch check on the frame's columns.
+- ``ExpectColumnTypeToBe``, ``ExpectColumnValuesToBeInTypeList``: dtypes and value types,
+  as GX decides them on pandas (:mod:`.type_checks`).
 
 Any other expectation is handed to GX (:func:`.gx_engine.run_checks_gx`) on its columns only.
 All conditions are evaluated in a single projection, so the frame is read once.
@@ -28,6 +30,7 @@ import pandas as pd
 from axiom_features.quality.gx_engine import run_checks_gx
 from axiom_features.quality.outcome import CheckOutcome
 from axiom_features.quality.rules import Check
+from axiom_features.quality.type_checks import answerable, run_type_check
 
 SQL_EXPECTATIONS = frozenset(
     {
@@ -117,7 +120,10 @@ def run_checks_sql(frame: pd.DataFrame, checks: Sequence[Check]) -> dict[str, Ch
     unique = list({c.key: c for c in checks}.values())
     outcomes: dict[str, CheckOutcome] = {}
     sql_checks = [c for c in unique if supported(c) and c.expectation in SQL_EXPECTATIONS]
-    rest = [c for c in unique if not supported(c)]
+    typed = [c for c in unique if answerable(c, frame)]
+    rest = [c for c in unique if not supported(c) and c not in typed]
+    for check in typed:
+        outcomes[check.key] = run_type_check(frame, check)
     for check in unique:
         if check.expectation == "ExpectColumnToExist":
             found = check.kwargs["column"] in frame
