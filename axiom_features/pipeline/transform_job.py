@@ -66,6 +66,16 @@ class TransformResult:
     view_versions: dict[str, str] = field(default_factory=dict)
     archived: dict[str, Path] = field(default_factory=dict)
     """Views whose older version's offline data was moved aside, and where to."""
+    non_finite: dict[str, int] = field(default_factory=dict)
+    """Views that received infinite values, and how many (NaN warm-up rows not counted)."""
+
+
+@dataclass
+class SymbolOutcome:
+    """What one symbol's transform wrote: rows per view, infinite values per view."""
+
+    rows: dict[str, int]
+    non_finite: dict[str, int]
 
 
 def offline_schema(view: ViewSpec) -> pa.Schema:
@@ -124,11 +134,13 @@ def talib_only(views: Sequence[ViewSpec]) -> list[ViewSpec]:
 
 def _write_view(
     repo: RepoPaths, view: ViewSpec, symbol: str, keys: list[pa.Array], columns: list[pa.Array]
-) -> None:
+) -> int:
+    """Write one view's table for ``symbol``; returns how many infinite values it holds."""
     table = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
     out_dir = repo.offline_view(view.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(table, symbol_file(out_dir, symbol))
+    return sum(int(np.isinf(c.to_numpy(zero_copy_only=False)).sum()) for c in columns)
 
 
 def transform_symbol(
@@ -138,8 +150,8 @@ def transform_symbol(
     plan: Plan,
     created: datetime,
     market_path: Path | None = None,
-) -> dict[str, int]:
-    """Compute and write every view for one symbol; returns rows written per view.
+) -> SymbolOutcome:
+    """Compute and write every view for one symbol; returns rows and infinities per view.
 
     ``plan`` covers the TA-Lib views among ``views``; the other families compute from a
     :class:`~transforms.family.SymbolInputs` holding what they asked for.
@@ -151,12 +163,13 @@ def transform_symbol(
         stamps,
         pa.repeat(pa.scalar(created, UTC_TIMESTAMP), n),
     ]
-    rows = {}
+    rows, infinite = {}, {}
     fast = talib_only(views)
     if fast:
         matrix = compute_matrix(plan, arrays)
         for view, (_, start, end) in zip(fast, plan.views, strict=True):
-            _write_view(repo, view, symbol, keys, [pa.array(matrix[r]) for r in range(start, end)])
+            columns = [pa.array(matrix[r]) for r in range(start, end)]
+            infinite[view.name] = _write_view(repo, view, symbol, keys, columns)
             rows[view.name] = n
     others = [v for v in views if v not in fast]
     if others:
@@ -167,9 +180,9 @@ def transform_symbol(
             frame = family.compute(family_views, inputs)
             for view in family_views:
                 columns = [pa.array(frame[f].to_numpy(np.float64)) for f in view.feature_names]
-                _write_view(repo, view, symbol, keys, columns)
+                infinite[view.name] = _write_view(repo, view, symbol, keys, columns)
                 rows[view.name] = n
-    return rows
+    return SymbolOutcome(rows, {v: k for v, k in infinite.items() if k})
 
 
 def _by_family(views: Sequence[ViewSpec]) -> dict[str, list[ViewSpec]]:
@@ -185,7 +198,7 @@ def _transform_batch(
     view_names: list[str],
     created: datetime,
     market_path: str | None = None,
-) -> list[dict[str, int]]:
+) -> list[SymbolOutcome]:
     """Worker entry point: transform a batch of symbols one at a time."""
     repo = RepoPaths(Path(root))
     views = catalogue().select(view_names)
@@ -205,7 +218,7 @@ def _run_parallel(
     created: datetime,
     workers: int,
     batch_size: int,
-    on_batch: Callable[[list[dict[str, int]], int], None],
+    on_batch: Callable[[list[SymbolOutcome], int], None],
     market_path: Path | None,
 ) -> None:
     """Spread batches over ``workers`` processes, at most ``2 * workers`` batches in flight."""
@@ -277,13 +290,16 @@ def run_transform_job(
         raise ValueError(f"workers and batch_size must be >= 1, got {workers}, {batch_size}")
 
     rows = dict.fromkeys(names, 0)
+    infinite: dict[str, int] = {}
     done = 0
 
-    def on_batch(outcomes: list[dict[str, int]], count: int) -> None:
+    def on_batch(outcomes: list[SymbolOutcome], count: int) -> None:
         nonlocal done
         for outcome in outcomes:
-            for view, n in outcome.items():
+            for view, n in outcome.rows.items():
                 rows[view] += n
+            for view, n in outcome.non_finite.items():
+                infinite[view] = infinite.get(view, 0) + n
         done += count
         if progress is not None:
             progress(done, len(chosen))
@@ -313,4 +329,5 @@ def run_transform_job(
         created_timestamp=created,
         view_versions={v.name: v.version for v in specs},
         archived=archived,
+        non_finite=infinite,
     )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from axiom_features.calendar import is_session
+from axiom_features.contracts import PRICE_COLUMNS
 from axiom_features.contracts.symbols import MAX_SYMBOL_LENGTH, symbol_problem
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.outliers.detectors import DETECTORS
@@ -97,6 +98,22 @@ def invalid_symbols(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
     )
 
 
+MAX_PRICE = 1e9
+"""No traded instrument is quoted above this (Berkshire A is about 1e6)."""
+MAX_VOLUME = 1e15
+
+
+def implausible_values(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
+    """Prices or volume that are infinite or beyond any real market (1e9 / 1e15)."""
+    flags = np.zeros(len(frame), dtype=bool)
+    limits = {**dict.fromkeys(PRICE_COLUMNS, MAX_PRICE), "volume": MAX_VOLUME}
+    for name, limit in limits.items():
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            flags |= np.isinf(values) | (np.abs(values) > limit)
+    return flags
+
+
 def _detector_flags(name: str):  # noqa: ANN202 - a Derive
     detect = DETECTORS[name]
 
@@ -130,6 +147,12 @@ BUSINESS_RULES: tuple[Rule, ...] = (
     ),
     derived_rule(
         "allowed_symbol", Severity.QUARANTINE, "symbol is in the allowed list", unknown_symbols
+    ),
+    derived_rule(
+        "plausible_values",
+        Severity.QUARANTINE,
+        f"prices and volume are finite, prices at most {MAX_PRICE:g}, volume {MAX_VOLUME:g}",
+        implausible_values,
     ),
     derived_rule(
         "symbol_valid",
