@@ -10,6 +10,7 @@ import pytest
 from axiom_features.labeling.barriers import (
     Barriers,
     meta_labels,
+    series_ends,
     triple_barrier,
     triple_barrier_loop,
     volatility,
@@ -100,3 +101,18 @@ def test_label_frames_carry_t0_t1_and_weights_for_every_symbol(method):
     assert labels["weight"].between(0, 1, inclusive="right").all()
     stamps = set(pd.to_datetime(bars["event_timestamp"], utc=True))
     assert set(pd.to_datetime(labels["t1"], utc=True)) <= stamps
+
+
+def test_concatenated_symbols_label_exactly_like_each_symbol_alone():
+    closes = [_walk(s, n) for s, n in ((1, 120), (2, 80), (3, 150))]
+    targets = [volatility(c) for c in closes]
+    barriers = Barriers(1.0, 2.0, 15)
+    together = triple_barrier(np.concatenate(closes), np.arange(350), np.concatenate(targets),
+                              barriers, last=series_ends([120, 80, 150]))  # fmt: skip
+    offsets = np.cumsum([0, 120, 80])
+    for close, target, offset in zip(closes, targets, offsets, strict=True):
+        alone = triple_barrier(close, np.arange(len(close)), target, barriers)
+        mine = (together.start >= offset) & (together.start < offset + len(close))
+        assert np.array_equal(together.start[mine] - offset, alone.start)
+        assert np.array_equal(together.end[mine] - offset, alone.end)
+        assert np.array_equal(together.label[mine], alone.label)
