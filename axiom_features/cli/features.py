@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 from rich.markup import escape
@@ -63,7 +63,11 @@ def apply(ctx: Context):
 
 
 @click.command()
-@click.option("--start", help="ISO date/time (default: 30 days before --end).")
+@click.option(
+    "--start",
+    help="ISO date/time (default: where each view's last materialization ended, "
+    "like feast materialize-incremental; all history for a view never materialized).",
+)
 @click.option("--end", help="ISO date/time (default: now).")
 @click.option("--views", help="Comma-separated feature views (default: all).")
 @click.option("--force", is_flag=True, help="Run even over an interrupted upstream run.")
@@ -83,7 +87,7 @@ def materialize(
     from axiom_features.pipeline import jobs
 
     end_at = parse_time(end, datetime.now(UTC))
-    start_at = parse_time(start, end_at - timedelta(days=30))
+    start_at = parse_time(start, end_at) if start else None
     result = jobs.materialize(
         ctx.repo,
         start_at,

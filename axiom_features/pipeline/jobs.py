@@ -170,7 +170,8 @@ def apply(root: Path, profile: str = "default") -> list[str]:
 @dataclass
 class MaterializeResult:
     run_id: str
-    start: datetime
+    start: datetime | None
+    """None: each view from the end of its last materialization."""
     end: datetime
     views: list[MaterializedView]
     warnings: list[str] = field(default_factory=list)
@@ -180,7 +181,7 @@ class MaterializeResult:
 
 def materialize(
     root: Path,
-    start: datetime,
+    start: datetime | None,
     end: datetime,
     *,
     views: list[str] | None = None,
@@ -190,16 +191,21 @@ def materialize(
 ) -> MaterializeResult:
     """Materialize ``[start, end]`` online; every view written gets a whylogs profile.
 
+    With ``start`` None, each view starts where its last materialization ended (like
+    ``feast materialize-incremental``; a view never materialized: all its history). A view
+    that got no rows gets a warning saying why.
+
     Refuses over an interrupted upstream run unless ``force``; holds the registry's and each
     view's job lock (waiting up to ``wait`` seconds); clears a lifecycle state a killed
     materialization left behind; records lake symbols missing from a view's offline table
     as warnings; retries transient connection errors."""
+    from axiom_features.materialize.incremental import incremental_windows
     from axiom_features.materialize.lifecycle import clear_stale_states
     from axiom_features.offline.coverage import gap_line, missing_symbols
     from axiom_features.resilience.retry import retrying
 
     params = {
-        "start": start.isoformat(),
+        "start": start.isoformat() if start else "since last materialization",
         "end": end.isoformat(),
         "views": views,
         "profile": profile,
@@ -217,11 +223,18 @@ def materialize(
         if cleared:
             record.parameters["cleared_states"] = cleared
         record.warnings += [gap_line(v, m) for v in names if (m := missing_symbols(root, v))]
+        windows = {start: views} if start else incremental_windows(store, names)
         with materialization_run(record.run_id) as run:
-            retrying(
-                lambda: store.materialize(start_date=start, end_date=end, feature_views=views),
-                what="materialize",
-            )
+            for since, group in windows.items():
+                retrying(
+                    lambda s=since, g=group: store.materialize(
+                        start_date=s, end_date=end, feature_views=g
+                    ),
+                    what="materialize",
+                )
+        record.warnings += _empty_view_lines(
+            store, windows, names, run.views, end, incremental=start is None
+        )
         record.inputs = [f"offline:{v.feature_view}" for v in run.views]
         record.outputs = [f"online:{v.feature_view}" for v in run.views]
         record.row_counts = {v.feature_view: v.rows for v in run.views}
@@ -233,6 +246,28 @@ def materialize(
         warnings=record.warnings,
         cleared_states=cleared,
     )
+
+
+def _empty_view_lines(
+    store,  # noqa: ANN001 - feast.FeatureStore
+    windows: dict,
+    names: list[str],
+    written: list[MaterializedView],
+    end: datetime,
+    *,
+    incremental: bool,
+) -> list[str]:
+    """One line per view that got no rows online, saying why."""
+    from axiom_features.materialize.incremental import empty_reason, offline_span
+
+    rows = {v.feature_view: v.rows for v in written}
+    starts = {n: s for s, group in windows.items() for n in (group or names)}
+    return [
+        f"{n}: 0 rows written: "
+        + empty_reason(offline_span(store, n), starts[n], end, incremental=incremental)
+        for n in names
+        if not rows.get(n)
+    ]
 
 
 def release_quarantine(
