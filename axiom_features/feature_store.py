@@ -33,12 +33,14 @@ def profile_yaml(root: Path, profile: str) -> Path:
 
 def open_store(root: Path, profile: str = "default") -> FeatureStore:
     """The Feast store of the repo at ``root``; relative paths in its YAML resolve from ``root``."""
+    from axiom_features.lineage.feast_events import use_feast_lineage
     from axiom_features.resilience.urls import check_service_urls
 
     root = root.resolve()
     yaml = profile_yaml(root, profile)
     check_service_urls(yaml.read_text())  # one line for a missing or malformed URL
     os.chdir(root)
+    use_feast_lineage(root)
     return FeatureStore(repo_path=str(root), fs_yaml_file=yaml)
 
 

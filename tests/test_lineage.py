@@ -78,6 +78,16 @@ def test_every_job_emits_start_then_complete_and_every_event_validates(pipeline)
         assert by_job[job] == ["START", "COMPLETE"], job
 
 
+def test_feasts_own_events_for_apply_and_materialize_are_kept_and_validate(pipeline):
+    path = pipeline / "data" / "lineage" / "feast_events.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    names = {e["job"]["name"] for e in events}
+    assert any(n.startswith("feast_feature_views") for n in names), names
+    assert any(n.startswith("materialize") for n in names), names
+    for event in events:
+        assert not [e.message for e in VALIDATOR.iter_errors(event)], event["job"]["name"]
+
+
 def _complete(root: Path, job: str) -> dict:
     return next(
         e for e in _events(root) if e["job"]["name"] == job and e["eventType"] == "COMPLETE"
