@@ -103,3 +103,15 @@ def test_apply_keeps_the_label_views(repo: Path) -> None:
         assert [v.name for v in open_store(repo).list_label_views()] == ["tb"]
     finally:
         os.chdir(cwd)
+
+
+def test_active_learning_scores_unlabelled_items_from_historical_features(repo: Path) -> None:
+    from axiom_features.labeling.training import active_scores
+
+    labels = _labels(repo)
+    labels = labels[labels["symbol"] == "AAA"].iloc[100:160]
+    items = [item_id(s, t) for s, t in zip(labels["symbol"], labels["t0"], strict=True)]
+    done = pd.DataFrame({"item": items[:30], "value": labels["label"].iloc[:30].to_numpy()})
+    scores = active_scores(open_store(repo), items, done, [FEATURE], "margin")
+    assert set(scores) == set(items[30:])
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
