@@ -97,28 +97,33 @@ def triple_barrier(
     barrier = np.zeros(count, dtype=np.int64)
     ret = np.zeros(count)
     padded = np.concatenate((close, np.full(barriers.horizon, close[-1] if n else 0.0)))
-    open_ = np.flatnonzero(events + 1 <= last)
+    bounded = bool(np.any(events + barriers.horizon > last))  # some series end too soon
+    open_ = np.flatnonzero(events + 1 <= last) if bounded else np.arange(count)
     first_step, width = 1, 4
     while open_.size and first_step <= barriers.horizon:
         last_step = min(first_step + width - 1, barriers.horizon)
         at = events[open_, None] + np.arange(first_step, last_step + 1)
-        inside = at <= last[open_, None]
         r = padded[at] / base[open_, None] - 1.0
         if has_side:
             r *= side[open_, None]
-        hit_up = inside & (r >= up[open_, None])
-        hit_down = inside & (r <= down[open_, None])
+        hit_up = r >= up[open_, None]
+        hit_down = r <= down[open_, None]
+        if bounded:
+            inside = at <= last[open_, None]
+            hit_up &= inside
+            hit_down &= inside
         hit = hit_up | hit_down
         if last_step == barriers.horizon:
-            hit[:, -1] |= inside[:, -1]  # the vertical barrier
+            hit[:, -1] |= inside[:, -1] if bounded else True  # the vertical barrier
         touched = hit.any(axis=1)
         rows = np.flatnonzero(touched)
-        cols = hit[rows].argmax(axis=1)
+        cols = hit.argmax(axis=1)[rows]
         closing = open_[rows]
         end[closing] = at[rows, cols]
         ret[closing] = r[rows, cols]
-        barrier[closing] = np.where(hit_up[rows, cols], 1, np.where(hit_down[rows, cols], -1, 0))
-        open_ = open_[~touched & inside[:, -1]]
+        barrier[closing] = hit_up[rows, cols].view(np.int8) - hit_down[rows, cols].view(np.int8)
+        still = ~touched & inside[:, -1] if bounded else ~touched
+        open_ = open_[still]
         first_step, width = last_step + 1, width * 2
     label = np.where(barrier != 0, barrier, np.sign(ret)).astype(np.int64)
     k = end >= 0
