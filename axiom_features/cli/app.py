@@ -16,6 +16,7 @@ from axiom_features.cli.labels import labels
 from axiom_features.cli.lineage import lineage
 from axiom_features.cli.monitoring import cost, dashboard, drift, health, monitor
 from axiom_features.cli.online import consistency, serve
+from axiom_features.cli.output import plain_when_redirected
 from axiom_features.cli.quality import quality
 from axiom_features.cli.stores import offline
 
@@ -38,6 +39,7 @@ from axiom_features.cli.stores import offline
 @click.pass_context
 def cli(ctx: click.Context, repo: Path, profile: str) -> None:
     """Axiom Features: validated, monitored, point-in-time-correct market features on Feast."""
+    plain_when_redirected()
     ctx.obj = Context(repo, profile)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import islice
+from typing import Any
+
 import click
+from rich.console import RenderableType
 
 from axiom_features.cli.context import Context, pass_context
-from axiom_features.cli.support import (
-    console,
-    fail_cleanly,
-)
+from axiom_features.cli.support import console, fail_cleanly, summary_table
 
 
 @click.command()
@@ -30,6 +31,26 @@ def demo(ctx: Context, symbols: int, days: int, workers: int):
         days=days,
         workers=workers,
         on_step=lambda message: console.print(f"[cyan]→[/] {message}"),
+        on_result=lambda step, value: console.print(step_result(step, value)),
     )
-    for renderable in demo_report(result):
+    # The closing screen: what follows the results already shown step by step.
+    for renderable in islice(demo_report(result), len(STEP_RESULTS), None):
         console.print(renderable)
+
+
+STEP_RESULTS = ("import", "transform", "materialize", "online")
+"""The demo steps whose results are printed as they finish, in ``demo_report``'s order."""
+
+
+def step_result(step: str, value: Any) -> RenderableType:
+    """The table of one finished demo step."""
+    from axiom_features.cli.render import import_summary, materialize_table, online_table
+
+    if step == "import":
+        return import_summary(value)
+    if step == "transform":
+        rows = [(view, f"{n:,} rows") for view, n in value.rows_per_view.items()]
+        return summary_table("transform", rows)
+    if step == "materialize":
+        return materialize_table(value.run_id, value.views)
+    return online_table(value)

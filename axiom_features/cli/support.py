@@ -12,13 +12,14 @@ from functools import wraps
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+from axiom_features.cli.output import FoldingConsole
+
+console = FoldingConsole(highlight=False)
+err_console = FoldingConsole(stderr=True, highlight=False)
 
 #: Errors whose message is the whole story: shown as one line, exit code 1.
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError, KeyError)

@@ -116,12 +116,15 @@ def run_demo(
     now: datetime | None = None,
     drift: bool = True,
     on_step: Callable[[str], None] = lambda message: None,
+    on_result: Callable[[str, object], None] = lambda step, result: None,
 ) -> DemoResult:
     """Run the whole path on synthetic data in the repo at ``root`` (embedded default profile).
 
     With ``drift``, a second period of ``DRIFT_SESSIONS`` sessions follows in which the vendor
     reports volume in shares instead of lots (x100); it is imported, transformed and
     materialized like the first, then ``axiom monitor`` detects and alerts the drift.
+    ``on_result(step, result)`` gets each step's result as soon as it is known (``import``,
+    ``transform``, ``materialize``, ``online``), so it can be shown at once.
     """
     now = now or datetime.now(UTC)
     paths = RepoPaths(root)
@@ -135,6 +138,7 @@ def run_demo(
     incoming = write_incoming_csv(bars, paths.data / "incoming" / "demo_bars.csv")
     on_step(f"importing {incoming} through the quality gate")
     imported = jobs.ingest_files(root, [incoming], source="synthetic")
+    on_result("import", imported)
     sessions = pd.DatetimeIndex(bars["event_timestamp"].drop_duplicates().sort_values())
     news = generate_news(sorted(bars["symbol"].unique()), sessions, seed=seed, bars=bars)
     on_step(f"storing {len(news):,} synthetic headlines in the news lake")
@@ -150,12 +154,14 @@ def run_demo(
     FundamentalsLake(paths).upsert(filings)
     on_step(f"computing technical features with TA-Lib ({workers} processes)")
     transformed = jobs.transform(root, workers=workers)
+    on_result("transform", transformed)
     on_step("registering feature_repo/ in the Feast registry (feast apply)")
     views = jobs.apply(root)
 
     start = bars["event_timestamp"].min().to_pydatetime() - timedelta(days=1)
     on_step(f"materializing {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} online, with whylogs profiles")
     materialized = jobs.materialize(root, start, first_end)
+    on_result("materialize", materialized)
     monitoring = clean_monitoring = None
     if drift:
         clean_monitoring, monitoring = run_drift_period(
@@ -170,6 +176,7 @@ def run_demo(
             features=list(ONLINE_FEATURES), entity_rows=[{"symbol": s} for s in names]
         ).to_dict()
     )
+    on_result("online", online)
 
     last_sessions = bars["event_timestamp"].drop_duplicates().sort_values().iloc[-60:]
     entity_df = pd.DataFrame(
