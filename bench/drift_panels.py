@@ -19,6 +19,7 @@ outage, a fundamentals restatement wave, a timezone shift of the bars.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ from axiom_features.synthetic.fundamentals import generate_fundamentals, price_l
 from axiom_features.synthetic.news import generate_news
 from transforms.families import FAMILIES
 from transforms.family import Family, SymbolInputs
+
+WORKERS = int(os.environ.get("DRIFT_WORKERS", "2"))
+"""Processes computing a panel's features."""
 
 END = datetime(2026, 4, 17, 22, 0, tzinfo=UTC)
 WINDOW = 20
@@ -130,14 +134,31 @@ def build_panel(symbols: int, seed: int = 11) -> Panel:
         price_levels=price_levels_of(bars),
     )
     panel = Panel(bars, news, filings, {})
+    print(f"  features of {len(names)} symbols x {len(closes)} sessions", flush=True)
     panel.features = compute_features(panel, FAMILIES, names)
     return panel
 
 
 def compute_features(
-    panel: Panel, families: Sequence[Family], symbols: Sequence[str]
+    panel: Panel, families: Sequence[Family], symbols: Sequence[str], workers: int = WORKERS
 ) -> dict[str, pd.DataFrame]:
-    """The views of ``families`` for ``symbols``, keyed by view."""
+    """The views of ``families`` for ``symbols``, keyed by view (``workers`` fresh
+    processes, each a share of the symbols, when there are many)."""
+    if workers <= 1 or len(symbols) < 50:
+        return _compute(panel, [f.name for f in families], list(symbols))
+    from bench.common import SPAWN
+
+    shares = [list(symbols)[i::workers] for i in range(workers)]
+    names = [f.name for f in families]
+    with SPAWN.Pool(workers) as pool:
+        parts = pool.starmap(_compute, [(panel, names, share) for share in shares])
+    return {view: pd.concat([p[view] for p in parts], ignore_index=True) for view in parts[0]}
+
+
+def _compute(panel: Panel, family_names: list[str], symbols: list[str]) -> dict[str, pd.DataFrame]:
+    from transforms.families import family_named
+
+    families = [family_named(name) for name in family_names]
     market = panel.bars.pivot(index="event_timestamp", columns="symbol", values="close")
     bars = {s: g.reset_index(drop=True) for s, g in panel.bars.groupby("symbol", sort=False)}
     news = {s: g.reset_index(drop=True) for s, g in panel.news.groupby("symbol", sort=False)}

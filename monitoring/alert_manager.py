@@ -39,8 +39,13 @@ class AlertManager:
     def history_path(self) -> Path:
         return self.root / "history.jsonl"
 
-    def process(self, alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
-        """Record this evaluation's firing ``alerts``; return the ones delivered now."""
+    def process(
+        self, alerts: Sequence[Alert], now: datetime | None = None, *, resolve: bool = True
+    ) -> list[Alert]:
+        """Record this evaluation's firing ``alerts``; return the ones delivered now.
+
+        ``resolve=False`` for a partial evaluation (a check of a few views after a
+        materialization): keys not firing are left as they are."""
         now = now or datetime.now(UTC)
         state = self._load()
         firing = {a.key: a for a in alerts}
@@ -60,7 +65,7 @@ class AlertManager:
             sent = self._deliver(alert, incident, now)
             if sent:
                 delivered.append(alert)
-        for key, incident in state.items():
+        for key, incident in state.items() if resolve else ():
             if key not in firing and incident.get("resolved_at") is None:
                 incident["resolved_at"] = now.isoformat()
                 self._history("resolved", Alert(**incident["alert"]), now)

@@ -120,15 +120,76 @@ class Finding:
 
 
 @dataclass
+class ChunkStats:
+    """One column's normal variation: each statistic of each chunk against the others."""
+
+    missing: list[float]
+    inf: bool
+    """Whether any chunk holds infinite values."""
+    range: list[float]
+    ks: list[float]
+    repeats: list[float]
+    jumps: list[float]
+
+    @classmethod
+    def of(cls, chunks: list[ColumnSketch], rests: list[ColumnSketch]) -> ChunkStats:
+        pairs = list(zip(chunks, rests, strict=True))
+        return cls(
+            missing=[_missing(c) for c in chunks],
+            inf=any(c.inf for c in chunks),
+            range=_finite(range_score(c, r) for c, r in pairs),
+            ks=[v for v in (_ks(c, r) for c, r in pairs) if math.isfinite(v)],
+            repeats=[c.repeats / c.count if c.count else 0.0 for c in chunks],
+            jumps=[c.jumps / c.count if c.count else 0.0 for c in chunks],
+        )
+
+
+@dataclass
+class ReferenceSummary:
+    """What a check needs of its reference: the merged sketch and each column's chunk
+    statistics. It depends only on the reference days, so it can be kept between checks."""
+
+    reference: DaySketch
+    stats: dict[str, ChunkStats]
+    chunks: int
+    days: list[str]
+
+    @classmethod
+    def of(cls, chunks: list[list[DaySketch]]) -> ReferenceSummary:
+        merged = [merge_days(c) for c in chunks if c]
+        days = [d.day for chunk in chunks for d in chunk]
+        if not merged:
+            return cls(DaySketch("", {}), {}, 0, days)
+        rests = _leave_one_out(merged) if len(merged) > 1 else merged
+        reference = merge_days(merged)
+        stats = {}
+        for name in reference.columns:
+            cols = [c.columns.get(name) for c in merged]
+            rest_cols = [r.columns.get(name) for r in rests]
+            if all(c is not None for c in cols) and all(r is not None for r in rest_cols):
+                stats[name] = ChunkStats.of(cols, rest_cols)  # type: ignore[arg-type]
+        return cls(reference, stats, len(merged), days)
+
+
+@dataclass
 class ViewWindows:
-    """Day sketches of one view: the current window's days and the reference chunks."""
+    """Day sketches of one view: the current window's days and the reference chunks (or
+    their summary, when it was kept from an earlier check)."""
 
     view: str
     current: list[DaySketch]
-    chunks: list[list[DaySketch]]
+    chunks: list[list[DaySketch]] = field(default_factory=list)
+    summary: ReferenceSummary | None = None
+
+    def reference(self) -> ReferenceSummary:
+        if self.summary is None:
+            self.summary = ReferenceSummary.of(self.chunks)
+        return self.summary
 
     @property
     def reference_days(self) -> list[str]:
+        if self.summary is not None:
+            return self.summary.days
         return [d.day for chunk in self.chunks for d in chunk]
 
 
@@ -154,28 +215,23 @@ def check_windows(
 ) -> ViewCheck:
     """Every feature of the view checked against its chunks (before multiple testing)."""
     result = ViewCheck(windows.view, [])
-    if len(windows.chunks) < config.min_chunks:
-        result.skipped = {"*": f"{len(windows.chunks)} reference chunks (< {config.min_chunks})"}
+    summary = windows.reference()
+    if summary.chunks < config.min_chunks:
+        result.skipped = {"*": f"{summary.chunks} reference chunks (< {config.min_chunks})"}
         return result
     current = merge_days(windows.current)
-    chunks = [merge_days(c) for c in windows.chunks]
-    rests = _leave_one_out(chunks)
-    reference = merge_days(chunks)
     for name, cur in current.columns.items():
         nature = natures.get(name)
         if nature is None:
             result.skipped[name] = "no nature in the catalogue"
             continue
-        if name not in reference.columns:
-            continue
-        ref = reference.columns[name]
-        chunk_cols = [c.columns.get(name) for c in chunks]
-        rest_cols = [r.columns.get(name) for r in rests]
-        if any(c is None for c in chunk_cols) or cur.count == 0 or ref.count == 0:
+        ref = summary.reference.columns.get(name)
+        stats = summary.stats.get(name)
+        if ref is None or stats is None or cur.count == 0 or ref.count == 0:
             result.skipped[name] = "no values to compare"
             continue
         days = [(d.day, d.columns[name]) for d in windows.current if name in d.columns]
-        feature = _FeatureWindows(windows.view, name, nature, cur, ref, chunk_cols, rest_cols, days)  # type: ignore[arg-type]
+        feature = _FeatureWindows(windows.view, name, nature, cur, ref, stats, days)
         found, scores = feature.check(config)
         result.findings += found
         result.scores[name] = scores
@@ -201,8 +257,7 @@ class _FeatureWindows:
     nature: str
     current: ColumnSketch
     reference: ColumnSketch
-    chunks: list[ColumnSketch]
-    rests: list[ColumnSketch]
+    stats: ChunkStats
     days: list[tuple[str, ColumnSketch]]
 
     def check(self, config: CalibratedConfig) -> tuple[list[Finding], dict[str, float]]:
@@ -235,19 +290,18 @@ class _FeatureWindows:
         return Finding(self.view, self.name, check, self.nature, value, usual, limit, p_value)
 
     def _missing(self, config: CalibratedConfig) -> Finding | None:
-        usual = max(_missing(c) for c in self.chunks)
+        usual = max(self.stats.missing)
         value = _missing(self.current)
         limit = max(usual + config.missing_floor, config.step_margin * usual)
         return self._finding("missing", value, usual, limit) if value >= limit else None
 
     def _type(self, config: CalibratedConfig) -> Finding | None:
-        if self.current.inf and not any(c.inf for c in self.chunks):
+        if self.current.inf and not self.stats.inf:
             return self._finding("type", self.current.inf / self.current.n, 0.0, 0.0)
         return None
 
     def _range(self, config: CalibratedConfig) -> Finding | None:
-        pairs = zip(self.chunks, self.rests, strict=True)
-        usual = max(_finite(range_score(c, r) for c, r in pairs))
+        usual = max(self.stats.range)
         value = range_score(self.current, self.reference)
         limit = max(config.range_floor, config.range_margin * usual)
         if not value >= limit:
@@ -260,7 +314,7 @@ class _FeatureWindows:
         return finding
 
     def _distribution(self, config: CalibratedConfig) -> Finding | None:
-        null = np.array(_finite(_ks(c, r) for c, r in zip(self.chunks, self.rests, strict=True)))
+        null = np.array(self.stats.ks)
         value = _ks(self.current, self.reference)
         if len(null) < config.min_chunks or not math.isfinite(value):
             return None
@@ -274,16 +328,15 @@ class _FeatureWindows:
         return self._finding("distribution", value, usual, limit, p)
 
     def _repeats(self, config: CalibratedConfig) -> Finding | None:
-        return self._steps("constant_runs", lambda c: c.repeats, config)
+        return self._steps("constant_runs", self.stats.repeats, self.current.repeats, config)
 
     def _jumps(self, config: CalibratedConfig) -> Finding | None:
-        return self._steps("jumps", lambda c: c.jumps, config)
+        return self._steps("jumps", self.stats.jumps, self.current.jumps, config)
 
     def _steps(
-        self, check: Check, count: Callable[[ColumnSketch], int], config: CalibratedConfig
+        self, check: Check, rates: list[float], k: int, config: CalibratedConfig
     ) -> Finding | None:
-        rates = [count(c) / c.count if c.count else 0.0 for c in self.chunks]
-        k, n = count(self.current), self.current.count
+        n = self.current.count
         usual = max(rates)
         limit = config.step_margin * usual
         if k < config.min_steps or k / n < limit:

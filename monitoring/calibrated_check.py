@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from monitoring.calibrated import (
     CalibratedConfig,
     Finding,
+    ReferenceSummary,
     ViewCheck,
     ViewWindows,
     check_windows,
@@ -24,6 +25,7 @@ from monitoring.drift import DriftReport, FeatureDrift
 from monitoring.drift_check import DriftCheckConfig, select_windows
 from monitoring.drift_store import DriftStore
 from monitoring.profile_store import ProfileStore
+from monitoring.reference_cache import ReferenceCache, reference_key
 from monitoring.rollups import day_sketches
 from monitoring.root_cause import Incident, group_findings
 
@@ -42,14 +44,25 @@ def load_windows(
     view: str,
     check: DriftCheckConfig,
     current_end: str | None = None,
+    cache: ReferenceCache | None = None,
 ) -> ViewWindows | None:
-    """The view's current window and reference chunks, from stored day sketches."""
+    """The view's current window and reference chunks, from stored day sketches; with a
+    ``cache``, the reference's summary instead when it was kept from an earlier check."""
     selected = select_windows(profiles, view, check, current_end, previous_windows=check.chunks)
     if selected is None:
         return None
     current_days, reference_days = selected
     chunks = chunk_days(reference_days, len(current_days))
     current = day_sketches(profiles, view, current_days)
+    if cache is not None:
+        key = reference_key(profiles, view, chunks)
+        summary = cache.get(view, key)
+        if summary is None:
+            loaded = day_sketches(profiles, view, [d for c in chunks for d in c])
+            by_day = {s.day: s for s in loaded}
+            summary = ReferenceSummary.of([[by_day[d] for d in c if d in by_day] for c in chunks])
+            cache.put(view, key, summary)
+        return ViewWindows(view, current, summary=summary)
     loaded = day_sketches(profiles, view, [d for c in chunks for d in c])
     by_day = {s.day: s for s in loaded}
     return ViewWindows(
@@ -109,7 +122,7 @@ def _report(
         feature_view=windows.view,
         checked_at=datetime.now(UTC).isoformat(),
         current=_meta([d.day for d in windows.current]),
-        reference={**_meta(ref_days), "kind": "chunks", "chunks": len(windows.chunks)},
+        reference={**_meta(ref_days), "kind": "chunks", "chunks": windows.reference().chunks},
         features=features,
         dataset_drift_share=share,
         dataset_drift=False,

@@ -59,6 +59,10 @@ class MonitoringConfig(BaseModel):
     drift_calibrated: CalibratedConfig = Field(default_factory=CalibratedConfig)
     """Margins and false discovery rate of the calibrated method."""
 
+    drift_after_materialize: bool = True
+    """Check the drift of the views each materialization wrote (calibrated method, reference
+    summaries kept between checks) and alert new root causes at once."""
+
     sla: SLAConfig = Field(default_factory=SLAConfig)
     """Freshness SLAs."""
 

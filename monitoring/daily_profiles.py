@@ -207,6 +207,7 @@ def profile_days(
         else {}
     )
     values = {name: v[order] for name, v in raw.items()}
+    steps = {name: (repeat[order], jump[order]) for name, (repeat, jump) in steps.items()}
     result: dict[str, tuple[DaySketch, int]] = {}
     with np.errstate(invalid="ignore"):
         for i, day in enumerate(days):
@@ -214,8 +215,8 @@ def profile_days(
             columns = {
                 n: ColumnSketch.of(
                     v[a:b],
-                    steps[n][0][order][a:b] if n in steps else None,
-                    steps[n][1][order][a:b] if n in steps else None,
+                    steps[n][0][a:b] if n in steps else None,
+                    steps[n][1][a:b] if n in steps else None,
                 )
                 for n, v in values.items()
             }

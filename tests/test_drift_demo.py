@@ -19,6 +19,7 @@ from axiom_features.pipeline.demo import DemoResult, run_demo
 from tests.conftest import copy_feature_repo
 
 NOW = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+pytestmark = pytest.mark.timeout(1800)  # the whole demo runs once for the module
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
     root = copy_feature_repo(tmp_path_factory.mktemp("drift"), project=f"d{uuid.uuid4().hex[:8]}")
     cwd = os.getcwd()
     try:
-        return run_demo(root, symbols=12, days=300, workers=1, now=NOW)
+        return run_demo(root, symbols=8, days=280, workers=1, now=NOW)
     finally:
         os.chdir(cwd)
 
@@ -83,3 +84,27 @@ def test_drift_reports_are_stored_by_the_calibrated_method(demo: DemoResult) -> 
     reports = drift_store(root).list("ta_volume")
     assert reports and reports[-1].meta["method"] == "calibrated"
     assert "obv" in reports[-1].drifted_features
+
+
+def test_each_materialization_checks_the_drift_of_the_views_it_wrote(demo: DemoResult) -> None:
+    from axiom_features.ops.monitor import drift_store
+
+    root = Path(demo.incoming_file).parents[2]
+    checked = {
+        r.feature_view for r in drift_store(root).list() if r.run_id == demo.materialize_run_id
+    }
+    assert {"ta_volume", "microstructure", "fundamentals_valuation"} <= checked
+
+
+def test_the_fault_is_alerted_by_the_materialization_that_wrote_it(demo: DemoResult) -> None:
+    from axiom_features.ops.monitor import alert_manager
+    from monitoring.config import load_config
+
+    root = Path(demo.incoming_file).parents[2]
+    history = alert_manager(root, load_config(root)).history()
+    opened = [
+        e for e in history if e["event"] == "opened" and e["alert"]["key"] == "drift_cause:volume"
+    ]
+    assert len(opened) == 1
+    assert "drift_cause:volume" not in [a.key for a in demo.monitoring.delivered]
+    assert "drift_cause:volume" in [a.key for a in demo.monitoring.alerts]

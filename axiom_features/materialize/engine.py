@@ -61,6 +61,10 @@ class ProfilingComputeEngineConfig(FeastConfigBaseModel):
     profiling: bool = True
     """Profile the rows written for each view; false only to measure what profiling costs."""
 
+    drift: bool = True
+    """After the run, check the drift of the views written and alert root causes (with
+    profiling on, and unless ``monitoring.yaml`` sets ``drift_after_materialize: false``)."""
+
 
 class ProfilingComputeEngine(LocalComputeEngine):
     """Feast's local engine, plus a whylogs profile of the rows written for each view."""
@@ -71,16 +75,32 @@ class ProfilingComputeEngine(LocalComputeEngine):
         profiles_path: str = "data/profiles",
         runs_path: str = "data/runs",
         profiling: bool = True,
+        drift: bool = True,
         **kwargs,
     ) -> None:
         kwargs.pop("type", None)
         super().__init__(**kwargs)
         self.profiling = profiling
+        self.drift = drift
         root = Path(self.repo_config.repo_path or ".")
         self.root = root
         self.profile_store = ProfileStore(root / profiles_path)
         self.run_log = RunLog(root / runs_path)
         self._own_run_id: str | None = None
+
+    def materialize(self, registry: BaseRegistry, tasks, **kwargs):  # noqa: ANN001, ANN201
+        """Feast's materialization, then the drift check of the views written."""
+        jobs = super().materialize(registry, tasks, **kwargs)
+        if self.profiling and self.drift:
+            from axiom_features.ops.monitor import drift_after_materialize
+
+            names = [t.feature_view.name for t in (tasks if isinstance(tasks, list) else [tasks])]
+            run = current_run()
+            try:
+                drift_after_materialize(self.root, names, run.run_id if run else None)
+            except Exception:  # the rows are written; a failed check must not undo that
+                logger.exception("drift check after materialization failed")
+        return jobs
 
     def _materialize_one(
         self, registry: BaseRegistry, task: MaterializationTask, **kwargs

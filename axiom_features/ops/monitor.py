@@ -24,6 +24,7 @@ from monitoring.drift import DriftReport
 from monitoring.drift_check import check_view
 from monitoring.drift_store import DriftStore
 from monitoring.profile_store import ProfileStore
+from monitoring.reference_cache import ReferenceCache
 from monitoring.root_cause import TIME_OF_DAY_INPUT, Incident
 
 
@@ -75,10 +76,12 @@ def check_drift_causes(
     store = drift_store(root)
     names = views or profiled_views(root)
     if config.drift_check.method == "calibrated":
+        cache = ReferenceCache(monitoring_dir(root) / "references")
         windows = [
             w
             for view in names
-            if (w := load_windows(profiles, view, config.drift_check, current_end)) is not None
+            if (w := load_windows(profiles, view, config.drift_check, current_end, cache))
+            is not None
         ]
         natures, inputs = catalogue_metadata()
         return run_pass(
@@ -111,6 +114,25 @@ def catalogue_metadata() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str
         natures[v.name][TIME_OF_DAY] = "level"
         inputs[f"{v.name}:{TIME_OF_DAY}"] = (TIME_OF_DAY_INPUT,)
     return natures, inputs
+
+
+def drift_after_materialize(
+    root: Path, views: list[str], run_id: str | None = None
+) -> list[Alert] | None:
+    """The drift check of the views a materialization wrote, when ``monitoring.yaml`` asks
+    for it (the default): root causes become alerts at once; incidents of views not
+    checked are left open. Returns the alerts delivered, None when switched off."""
+    config = load_config(root)
+    if not config.drift_after_materialize or config.drift_check.method != "calibrated":
+        return None
+    profiled = set(profiled_views(root))
+    checked = [v for v in views if v in profiled]
+    if not checked:
+        return []
+    result = check_drift_causes(root, config=config, views=checked, run_id=run_id)
+    rules = [r for r in config.alerts.rules if r.type == "drift_cause"]
+    alerts = evaluate(rules, Observations(drift_causes=result.incidents))
+    return alert_manager(root, config).process(alerts, resolve=False)
 
 
 @dataclass
