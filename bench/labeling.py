@@ -133,7 +133,7 @@ def active_learning_case() -> dict:
     fractions = [r[0] for r in results]
     print(f"active learning: label fractions {fractions}")
     return {
-        "case": "active_learning", "metric": "label_fraction", "value": median(fractions),
+        "case": "active_learning", "metric": "label_fraction", "value": round(median(fractions), 4),
         "goal": "label_fraction <= 0.7", "strategy": "margin", "seeds": SEEDS,
         "per_seed": fractions, "full_pool_accuracy": [round(r[1], 4) for r in results],
         "peak_rss_mb": round(peak_rss_mb(), 1),
