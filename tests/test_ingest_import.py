@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from axiom_features.contracts import BAR_SCHEMA, QUARANTINE_SCHEMA, check_schema
-from axiom_features.ingest import IngestError, import_bars, import_frame
+from axiom_features.ingest import IngestError, QualityOptions, import_bars, import_frame
 from axiom_features.lakes.bars import BarLake
 from axiom_features.paths import RepoPaths
 from axiom_features.quality import BatchBlocked, read_quarantine
@@ -156,7 +156,7 @@ def test_the_same_bars_from_another_source_are_new_rows(repo):
     assert BarLake(repo).read().num_rows == 10
 
 
-def test_a_corrected_file_counts_conflicts_and_keeps_the_stored_values(repo, tmp_path):
+def test_a_corrected_file_holds_the_correction_and_keeps_the_stored_values(repo, tmp_path):
     import_bars(FAULTY, repo, run_id="a")
     corrected = tmp_path / "bars.csv"
     text = FAULTY.read_text()
@@ -166,9 +166,23 @@ def test_a_corrected_file_counts_conflicts_and_keeps_the_stored_values(repo, tmp
 
     result = import_bars(corrected, repo, run_id="b")
 
-    assert (result.new_rows, result.already_present, result.conflicts) == (0, 5, 1)
+    assert (result.new_rows, result.already_present, result.corrections) == (0, 4, 1)
+    assert result.rule_counts["correction"] == 1
     stored = BarLake(repo).read(["AAA"]).to_pandas()
     assert stored["close"].iloc[0] == 10.5
+
+
+def test_a_corrected_file_under_keep_counts_the_conflict(repo, tmp_path):
+    import_bars(FAULTY, repo, run_id="a")
+    corrected = tmp_path / "bars.csv"
+    text = FAULTY.read_text()
+    corrected.write_text(
+        text.replace("2024-01-02,AAA,10.0,11.0,9.5,10.5", "2024-01-02,AAA,10.0,11.0,9.5,10.6")
+    )
+
+    result = import_bars(corrected, repo, run_id="b", quality=QualityOptions(on_conflict="keep"))
+
+    assert (result.new_rows, result.already_present, result.conflicts) == (0, 5, 1)
 
 
 def _generated(n_days: int = 5) -> pd.DataFrame:

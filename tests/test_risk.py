@@ -49,8 +49,10 @@ def _loop(n: int, start: int, value) -> np.ndarray:
 
 
 def equal_weight_return(market: pd.DataFrame) -> pd.Series:
-    """Mean of the simple returns available at each market row."""
-    return market.pct_change(fill_method=None).mean(axis=1, skipna=True)
+    """Mean of the simple returns available at each market row; missing where fewer than two
+    symbols have one (a market of one symbol is the symbol itself)."""
+    returns = market.pct_change(fill_method=None)
+    return returns.mean(axis=1, skipna=True).where(returns.notna().sum(axis=1) >= 2)
 
 
 def reference(b: pd.DataFrame, benchmark: pd.Series) -> dict[str, np.ndarray]:

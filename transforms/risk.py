@@ -8,8 +8,10 @@ gives NaN.
 - Benchmark ``m_t``: by default the equal-weighted market return, the mean of the simple
   returns of every symbol of ``market`` that has a close at both that market row and the
   one before (the symbol itself included); no price is carried forward and no other row is
-  read. When the family is built with ``benchmark="SYM"`` and ``SYM`` is a column of
-  ``market``, that symbol's returns are used instead (otherwise the equal-weighted return).
+  read. Rows where fewer than two symbols have a return have no benchmark: a market of one
+  symbol is the symbol itself (beta exactly 1.0), so beta is missing there. When the family
+  is built with ``benchmark="SYM"`` and ``SYM`` is a column of ``market``, that symbol's
+  returns are used instead (otherwise the equal-weighted return).
   Market returns are aligned to the bars by timestamp; a bar time missing from ``market``
   has no benchmark return.
 - Beta: ``cov(r, m) / var(m)`` over 63 and 252 returns.
@@ -142,6 +144,21 @@ def _build_market_returns(market: pd.DataFrame) -> MarketReturns:
     )
 
 
+def market_of_many(prepared: MarketReturns) -> np.ndarray:
+    """The equal-weighted return where at least two symbols have one, else NaN.
+
+    A market of one symbol is that symbol: its beta would be 1.0 by construction, so it is
+    missing instead (see :func:`market_of_one`).
+    """
+    enough = np.isfinite(prepared.returns).sum(axis=1) >= 2
+    return np.where(enough, prepared.equal_weight, np.nan)
+
+
+def market_of_one(market: pd.DataFrame) -> bool:
+    """Whether the market frame holds fewer than two symbols (beta needs a benchmark)."""
+    return market.shape[1] < 2
+
+
 def market_returns(market: pd.DataFrame) -> MarketReturns:
     """The market frame's returns, computed once per frame."""
     return MARKET_MEMO.get(market, "returns", lambda: _build_market_returns(market))
@@ -189,7 +206,7 @@ class RiskInputs:
         if self._benchmark is not None and self._benchmark in prepared.symbols:
             series = prepared.returns[:, prepared.symbols.index(self._benchmark)]
         else:
-            series = prepared.equal_weight
+            series = market_of_many(prepared)
         return align(prepared.times, series, to_nanoseconds(self._inputs.bars["event_timestamp"]))
 
     def tail(self, window: int, level: float) -> tuple[FloatArray, FloatArray]:

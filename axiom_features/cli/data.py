@@ -25,6 +25,13 @@ from axiom_features.cli.support import (
     show_default=True,
     help="Exchange whose session close stamps dates.",
 )
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["quarantine", "replace", "keep"]),
+    default="quarantine",
+    show_default=True,
+    help="A corrected bar (stored key, new values): hold it, replace the stored bar, or keep it.",
+)
 @pass_context
 @fail_cleanly
 def ingest(
@@ -34,6 +41,7 @@ def ingest(
     source: str,
     use_adjusted: bool,
     calendar: str,
+    on_conflict: str,
 ):
     """Import CSV/Parquet bar files (or folders of them) through the quality gate.
 
@@ -41,6 +49,7 @@ def ingest(
     dates without a time of day are stamped at that day's session close on --calendar.
     """
     from axiom_features.cli.render import import_summary
+    from axiom_features.ingest import QualityOptions
     from axiom_features.pipeline import jobs
 
     result = jobs.ingest_files(
@@ -50,6 +59,7 @@ def ingest(
         source=source,
         use_adjusted=use_adjusted,
         calendar=calendar,
+        quality=QualityOptions(on_conflict=on_conflict),
     )
     console.print(import_summary(result))
 

@@ -26,13 +26,18 @@ def import_summary(result: ImportResult) -> Table:
         ("quarantined", f"{result.quarantined:,}"),
         ("timezone of naive timestamps", result.timezone),
     ]
+    if result.corrections:
+        done = {"quarantine": "held", "replace": f"{result.replaced:,} replaced", "keep": "kept"}
+        rows.append(("corrections", f"{result.corrections:,} ({done[result.on_conflict]})"))
     warn_rules = {r.name for r in BAR_RULES if r.severity is Severity.WARN}
     for rule, count in sorted(result.rule_counts.items()):
         verb = "warned" if rule in warn_rules else "failed"
         rows.append((f"  {verb} {rule}", f"{count:,}"))
     if result.adj_close_ignored:
         rows.append(("Adj Close", "present and ignored (use --use-adjusted to apply it)"))
-    if result.quarantined:
+    if result.already_held:
+        rows.append(("already in quarantine", f"{result.already_held:,} (not stored again)"))
+    if result.quarantine_path is not None:
         rows.append(("quarantine file", str(result.quarantine_path)))
     return summary_table("import", rows)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from axiom_features.calendar import check_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
+from axiom_features.ingest.corrections import correction_findings, find_corrections, hold
 from axiom_features.ingest.locations import (
     file_reports,
     located,
@@ -29,12 +30,13 @@ from axiom_features.ingest.sources import TEXT_SUFFIXES, expand, read_source
 from axiom_features.ingest.stamps import stamped
 from axiom_features.ingest.timestamps import UTC_DTYPE, check_timezone
 from axiom_features.lakes.bars import BarLake
+from axiom_features.lakes.history import keep_replaced, mark_for_recompute
 from axiom_features.lakes.transaction import recover, transaction
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
 from axiom_features.quality.metrics import BatchMetrics, MetricStore, compute_metrics
-from axiom_features.quality.quarantine import write_quarantine
+from axiom_features.quality.quarantine import not_held_before, write_quarantine
 from axiom_features.quality.store import verdict_path, write_findings, write_json
 from axiom_features.quality.verdict import blocked_verdict, passed_verdict
 
@@ -322,11 +324,27 @@ def _gate_and_store(
 
     quarantine_path = None
     reference = _reference(repo, gate.accepted, quality.reference_source)
+    lake = BarLake(repo)
+    found = find_corrections(lake, gate.accepted)
+    if quality.on_conflict == "quarantine":
+        gate = hold(gate, found)
+    elif len(found):
+        gate.findings = pd.concat([gate.findings, correction_findings(found)], ignore_index=True)
+    replacing = found.index if quality.on_conflict == "replace" else found.index[:0]
+    replaced = 0
     with transaction(repo, run_id) as tx:
-        if len(gate.rejected):
-            table = quarantine_table(gate, parts, run_id)
-            quarantine_path = write_quarantine(table, repo, run_id, tx)
-        stored = BarLake(repo).upsert(stamped(gate.accepted, parts, repo, run_id), tx)
+        held = not_held_before(quarantine_table(gate, parts, run_id), repo, run_id)
+        if held.num_rows:
+            quarantine_path = write_quarantine(held, repo, run_id, tx)
+        rows = stamped(gate.accepted, parts, repo, run_id)
+        stored = lake.upsert(rows.drop(index=replacing), tx)
+        if len(replacing):
+            old = lake.replace_rows(rows.loc[replacing], tx)
+            keep_replaced(repo, old, run_id=run_id, replaced_at=_now(), transaction=tx)
+            replaced = len(replacing)
+    if replaced:
+        earliest = found.groupby("symbol")["event_timestamp"].min()
+        mark_for_recompute(repo, earliest.to_dict())
     metrics = compute_metrics(
         bars,
         accepted=gate.accepted,
@@ -356,6 +374,10 @@ def _gate_and_store(
         new_rows=stored.new_rows,
         already_present=stored.already_present,
         conflicts=stored.conflicts,
+        corrections=len(found),
+        replaced=replaced,
+        already_held=len(gate.rejected) - held.num_rows,
+        on_conflict=quality.on_conflict,
         rule_counts=gate.rule_counts,
         files=file_reports(gate, parts),
         quarantine_path=quarantine_path,

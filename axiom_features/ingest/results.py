@@ -27,6 +27,16 @@ class QualityOptions:
     """The clock for ``future_bar`` and timeliness (default: now)."""
     engine: str = "auto"
     """Where checks run: ``gx``, ``duckdb`` (same verdicts) or ``auto`` (by batch size)."""
+    on_conflict: str = "quarantine"
+    """A bar whose key is stored with other values (a correction): ``quarantine`` it (rule
+    ``correction``), ``replace`` the stored bar (its old version kept in the history), or
+    ``keep`` the stored bar."""
+
+    def __post_init__(self) -> None:
+        if self.on_conflict not in ("quarantine", "replace", "keep"):
+            raise ValueError(
+                f"on_conflict: {self.on_conflict!r} is not one of quarantine, replace, keep"
+            )
 
     def rules(self) -> list[Rule]:
         return with_severities(BAR_RULES, self.severities)
@@ -62,6 +72,13 @@ class ImportResult:
     """Accepted rows whose key the lake already held (nothing written for them)."""
     conflicts: int
     """Of ``already_present``, rows whose values differ from the stored row (stored row kept)."""
+    corrections: int = 0
+    """Accepted or held rows whose key was stored with other values (see ``on_conflict``)."""
+    replaced: int = 0
+    """Corrections that replaced the stored bar (``on_conflict="replace"``)."""
+    on_conflict: str = "quarantine"
+    already_held: int = 0
+    """Of ``quarantined``, rows an earlier run holds already (not stored a second time)."""
     rule_counts: dict[str, int] = field(default_factory=dict)
     files: list[FileReport] = field(default_factory=list)
     quarantine_path: Path | None = None
@@ -77,9 +94,10 @@ class ImportResult:
                 f"rows_in {self.rows_in} != accepted {self.accepted} + "
                 f"quarantined {self.quarantined}"
             )
-        if self.accepted != self.new_rows + self.already_present:
+        if self.accepted != self.new_rows + self.already_present + self.replaced:
             raise AssertionError(
-                f"accepted {self.accepted} != new {self.new_rows} + present {self.already_present}"
+                f"accepted {self.accepted} != new {self.new_rows} + present "
+                f"{self.already_present} + replaced {self.replaced}"
             )
 
     @property

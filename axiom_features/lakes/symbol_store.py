@@ -141,6 +141,26 @@ class SymbolStore:
             conflicts=int(conflict.sum()) + int(later_conflict.sum()),
         )
 
+    def replace_rows(
+        self, rows: pd.DataFrame, transaction: Transaction | None = None
+    ) -> pd.DataFrame:
+        """Store ``rows`` in place of the stored rows with their keys; returns those replaced."""
+        frame = self._incoming(rows)
+        replaced = []
+        for symbol, group in frame.groupby("symbol", sort=True):
+            stored = self._stored(str(symbol), transaction)
+            keys = pd.MultiIndex.from_frame(group[self.key])
+            hit = pd.MultiIndex.from_frame(stored[self.key]).isin(keys)
+            replaced.append(stored[hit])
+            merged = pd.concat([stored[~hit], group], ignore_index=True)
+            merged = merged.sort_values(self.sort_by, kind="stable")
+            table = pa.Table.from_pandas(merged, schema=self.schema, preserve_index=False)
+            if transaction is None:
+                write_parquet_atomic(table, self.path(str(symbol)))
+            else:
+                transaction.write_table(table, self.path(str(symbol)))
+        return pd.concat(replaced, ignore_index=True) if replaced else self.empty()
+
     def _stored(self, symbol: str, transaction: Transaction | None) -> pd.DataFrame:
         """The rows of ``symbol`` as stored, or as already staged in ``transaction``."""
         path = self.path(symbol)

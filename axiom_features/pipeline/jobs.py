@@ -146,6 +146,7 @@ def transform(
         record.row_counts = dict(result.rows_per_view)
         for view, count in result.non_finite.items():
             record.warnings.append(f"{view}: {count} infinite value(s) written")
+        record.warnings += result.notes
         if profile is not None and profile_offline_is_postgres(root, profile):
             load_offline(root, profile, views=result.views, symbols=symbols)
             record.outputs += [f"postgres:{v}" for v in result.views]

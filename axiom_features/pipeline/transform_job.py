@@ -31,15 +31,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
+from axiom_features.lakes.history import clear_marks
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.lakes.transaction import recover
 from axiom_features.paths import RepoPaths
-from axiom_features.pipeline.family_inputs import symbol_inputs, write_market_closes
+from axiom_features.pipeline.family_inputs import (
+    read_market,
+    symbol_inputs,
+    write_market_closes,
+)
 from axiom_features.pipeline.versions import archive_if_changed, save_snapshot
 from axiom_features.resilience.liveness import die_with_parent
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
 from transforms.families import family_named
+from transforms.risk import market_of_one
 from transforms.specs import ViewSpec
 
 Progress = Callable[[int, int], None]
@@ -68,6 +74,8 @@ class TransformResult:
     """Views whose older version's offline data was moved aside, and where to."""
     non_finite: dict[str, int] = field(default_factory=dict)
     """Views that received infinite values, and how many (NaN warm-up rows not counted)."""
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about the values written (e.g. a missing benchmark)."""
 
 
 @dataclass
@@ -312,6 +320,7 @@ def run_transform_job(
         save_snapshot(repo, view)
     needs = {need for view in specs for need in family_named(cat.family_of(view.name)).needs}
     market_path = write_market_closes(repo) if "market" in needs else None
+    notes = _market_notes(names, market_path)
     if workers == 1 or len(chosen) <= 1:
         plan = plan_for(talib_only(specs))
         for symbol in chosen:
@@ -319,6 +328,8 @@ def run_transform_job(
     else:
         _run_parallel(repo, chosen, names, created, workers, batch_size, on_batch, market_path)
 
+    if views is None:
+        clear_marks(repo, chosen)  # every view of these symbols is current again
     profile_written_days(repo, {v.name: v.version for v in specs})
     return TransformResult(
         symbols=len(chosen),
@@ -330,4 +341,17 @@ def run_transform_job(
         view_versions={v.name: v.version for v in specs},
         archived=archived,
         non_finite=infinite,
+        notes=notes,
     )
+
+
+def _market_notes(views: list[str], market_path: Path | None) -> list[str]:
+    """A note when beta cannot be computed: one symbol in the market and no benchmark."""
+    if "risk" not in views or market_path is None:
+        return []
+    if family_named("risk").benchmark is None and market_of_one(read_market(market_path)):
+        return [
+            "risk_beta_*: missing on every row: the market holds one symbol, so its "
+            "equal-weighted return is the symbol itself; configure a benchmark series"
+        ]
+    return []

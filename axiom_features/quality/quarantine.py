@@ -94,6 +94,29 @@ def write_quarantine(
     return path
 
 
+HELD_IDENTITY: tuple[str, ...] = (
+    "symbol",
+    "event_timestamp",
+    "source",
+    "raw_record",
+    "failed_rules",
+)
+"""Two held rows with these equal are the same row held again (e.g. a file imported twice)."""
+
+
+def not_held_before(rows: pa.Table, repo: RepoPaths, run_id: str) -> pa.Table:
+    """``rows`` without those an earlier run already holds, so re-imports add no duplicates."""
+    earlier = read_quarantine(repo)
+    earlier = earlier[earlier["run_id"] != run_id]
+    if earlier.empty or not rows.num_rows:
+        return rows
+    frame = rows.to_pandas()
+    columns = list(HELD_IDENTITY)
+    seen = pd.MultiIndex.from_frame(earlier[columns].astype(str))
+    mine = pd.MultiIndex.from_frame(frame[columns].astype(str))
+    return rows.filter(pa.array(~mine.isin(seen)))
+
+
 def read_quarantine(repo: RepoPaths, run_id: str | None = None) -> pd.DataFrame:
     """Every quarantined row (or one run's), oldest run first, in the quarantine contract."""
     pattern = f"{run_id}.parquet" if run_id else "*.parquet"
