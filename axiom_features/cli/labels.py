@@ -52,6 +52,11 @@ def generate(ctx, name, method, horizon, pt, sl, symbols, register):  # noqa: AN
     from axiom_features.labeling.barriers import Barriers
     from axiom_features.labeling.workflow import generate_labels
 
+    if register and ctx.profile != "default":
+        raise ValueError(
+            "--register: label views read Parquet label tables, which only the "
+            "default profile's offline store reads; use --no-register"
+        )
     chosen = symbols.split(",") if symbols else None
     frame, version, path = generate_labels(
         ctx.repo, name, method, Barriers(pt, sl, horizon), chosen

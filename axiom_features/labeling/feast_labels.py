@@ -10,6 +10,7 @@ The table lives at ``data/labels/tables/<name>/labels.parquet`` (one row per lab
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +39,11 @@ def label_table_dir(root: Path, name: str) -> Path:
 
 
 def label_views_in(root: Path) -> dict[str, LabelView]:
-    """A view for every label table under ``root`` (what ``feature_repo/labels.py`` registers)."""
+    """A view for every label table under ``root`` (what ``feature_repo/labels.py`` registers);
+    none when definitions are applied for a PostgreSQL offline store (``AXIOM_OFFLINE``),
+    whose label tables are not built."""
+    if os.environ.get("AXIOM_OFFLINE", "file").strip().lower() == "postgres":
+        return {}
     folder = Path(root) / TABLES
     names = sorted(p.parent.name for p in folder.glob("*/labels.parquet"))
     return {name: label_view(name) for name in names}
