@@ -7,12 +7,24 @@ from functools import lru_cache
 
 import pandas as pd
 
+MARKET_CALENDARS: dict[str, str] = {"FX": "24/5", "CRYPTO": "24/7"}
+"""Calendars of markets without an exchange: FX trades Monday to Friday around the clock
+(sessions are UTC days, a daily bar closes at the next UTC midnight), crypto every day."""
+
+HINT_ORDER: tuple[str, ...] = ("XNYS", "FX", "CRYPTO")
+"""Candidates for :func:`fitting_calendar`, narrowest first."""
+
+
+def exchange_name(calendar: str) -> str:
+    """The exchange_calendars name of ``calendar`` (``FX`` → ``24/5``, ``CRYPTO`` → ``24/7``)."""
+    return MARKET_CALENDARS.get(calendar.upper(), calendar)
+
 
 @lru_cache(maxsize=4)
 def _calendar(exchange: str):  # noqa: ANN202 - exchange_calendars has no public base type
     import exchange_calendars as xcals
 
-    return xcals.get_calendar(exchange, start=FIRST_DAY)
+    return xcals.get_calendar(exchange_name(exchange), start=FIRST_DAY)
 
 
 FIRST_DAY = "2000-01-01"
@@ -29,16 +41,32 @@ def _calendar_of_years(exchange: str, first: int, last: int):  # noqa: ANN202
     end = min(pd.Timestamp(f"{last}-12-31"), pd.Timestamp.now().floor("D") + pd.DateOffset(years=1))
     if start > end:
         return _calendar(exchange)
-    return xcals.get_calendar(exchange, start=start, end=end)
+    return xcals.get_calendar(exchange_name(exchange), start=start, end=end)
 
 
 def check_calendar(exchange: str) -> str:
-    """``exchange`` if it names a known exchange calendar (XNYS, XLON, XTKS …); else ValueError."""
+    """``exchange`` if it names a known calendar (XNYS, XLON, XTKS …, FX, CRYPTO); else
+    ValueError."""
     import exchange_calendars as xcals
 
-    if exchange not in xcals.get_calendar_names(include_aliases=True):
-        raise ValueError(f"unknown exchange calendar {exchange!r} (e.g. XNYS, XLON, XTKS)")
+    if exchange_name(exchange) not in xcals.get_calendar_names(include_aliases=True):
+        raise ValueError(
+            f"unknown exchange calendar {exchange!r} (e.g. XNYS, XLON, XTKS, FX, CRYPTO)"
+        )
     return exchange
+
+
+def fitting_calendar(stamps: pd.Series, chosen: str) -> str | None:
+    """When most bars fall outside ``chosen``'s sessions, the first candidate of
+    :data:`HINT_ORDER` whose sessions hold them all (or most); None when ``chosen`` fits."""
+    days = pd.DatetimeIndex(stamps.dropna())
+    if not len(days):
+        return None
+    if is_session(days, chosen).mean() > 0.5:
+        return None
+    share = {c: is_session(days, c).mean() for c in HINT_ORDER if c != chosen}
+    best = max(share.values())
+    return next(c for c, v in share.items() if v == best) if best > 0.5 else None
 
 
 def session_closes(
@@ -64,9 +92,16 @@ def session_closes(
 
 
 def is_session(days: pd.DatetimeIndex, exchange: str = "XNYS") -> pd.Series:
-    """Whether each UTC instant falls on a trading session of ``exchange`` (by its local date)."""
+    """Whether each UTC instant falls on a trading session of ``exchange`` (by its local date).
+
+    Bars are stamped when they end, so an instant at the close of a session that ends at
+    midnight (FX, crypto: the next UTC midnight) still belongs to that session.
+    """
     cal = _calendar(exchange)
-    local_days = days.tz_convert(cal.tz).normalize().tz_localize(None)
+    local = days.tz_convert(cal.tz)
+    if exchange_name(exchange) in MARKET_CALENDARS.values():
+        local = local - pd.Timedelta(microseconds=1)
+    local_days = local.normalize().tz_localize(None)
     return pd.Series(local_days.isin(cal.sessions), index=days)
 
 

@@ -23,7 +23,7 @@ from axiom_features.cli.support import (
     "--calendar",
     default="XNYS",
     show_default=True,
-    help="Exchange whose session close stamps dates.",
+    help="Exchange whose session close stamps dates (XNYS, XLON …; FX 24x5, CRYPTO 24x7).",
 )
 @click.option(
     "--on-conflict",

@@ -35,6 +35,7 @@ def import_summary(result: ImportResult) -> Table:
         rows.append((f"  {verb} {rule}", f"{count:,}"))
     if result.adj_close_ignored:
         rows.append(("Adj Close", "present and ignored (use --use-adjusted to apply it)"))
+    rows += [("hint", hint) for hint in result.hints]
     if result.already_held:
         rows.append(("already in quarantine", f"{result.already_held:,} (not stored again)"))
     if result.quarantine_path is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from axiom_features.calendar import check_calendar
+from axiom_features.calendar import check_calendar, fitting_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
 from axiom_features.ingest.corrections import correction_findings, find_corrections, hold
 from axiom_features.ingest.locations import (
@@ -377,6 +377,7 @@ def _gate_and_store(
         corrections=len(found),
         replaced=replaced,
         already_held=len(gate.rejected) - held.num_rows,
+        hints=calendar_hints(bars, calendar),
         on_conflict=quality.on_conflict,
         rule_counts=gate.rule_counts,
         files=file_reports(gate, parts),
@@ -385,6 +386,14 @@ def _gate_and_store(
         findings=len(gate.findings),
         metrics=metrics,
     )
+
+
+def calendar_hints(bars: pd.DataFrame, calendar: str) -> list[str]:
+    """A hint naming the calendar that fits when most bars fall outside ``calendar``."""
+    fits = fitting_calendar(bars["event_timestamp"], calendar)
+    if fits is None:
+        return []
+    return [f"most bars fall outside the {calendar} calendar; --calendar {fits} fits them"]
 
 
 def _reference(repo: RepoPaths, accepted: pd.DataFrame, source: str | None) -> pd.DataFrame | None:

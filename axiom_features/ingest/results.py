@@ -79,6 +79,8 @@ class ImportResult:
     on_conflict: str = "quarantine"
     already_held: int = 0
     """Of ``quarantined``, rows an earlier run holds already (not stored a second time)."""
+    hints: list[str] = field(default_factory=list)
+    """Advice about the options, e.g. the calendar that fits the bars."""
     rule_counts: dict[str, int] = field(default_factory=dict)
     files: list[FileReport] = field(default_factory=list)
     quarantine_path: Path | None = None
