@@ -55,6 +55,15 @@ def test_a_spike_that_reverts_is_found_and_a_lasting_jump_is_not(clean):
     assert {100, 101, 300} <= set(return_outliers(bars)["row"])
 
 
+def test_a_jump_that_persists_after_a_partial_retrace_is_not_a_spike(clean):
+    bars = clean.copy()  # a rate decision: +30%, half of it given back, the rest stays
+    bars.loc[200, PRICES] *= 1.30
+    bars.loc[201:499, PRICES] *= 1.15
+
+    assert 200 not in set(reverting_spikes(bars)["row"])
+    assert 200 in set(return_outliers(bars)["row"])  # still a warning
+
+
 def test_spikes_are_found_in_shuffled_rows(clean):
     bars = clean.copy()
     bars.loc[[50, 777], PRICES] *= 1.3  # bar 49 is a genuine large move: not a spike

@@ -6,8 +6,10 @@ Methods and default thresholds (daily units; all per symbol, in time order):
   (``(x - median) / (1.4826·MAD)``) of ``ln c_t − (ln c_{t−1} + ln c_{t+1}) / 2`` above 8.5 —
   reached by a return and left by an opposite one, both with robust ``|z| > 4``: a price
   that jumps and comes straight back, i.e. one bad bar (a lasting jump is not one).
-  Of two neighbouring hits only the stronger is kept. Needs 20 returns per symbol; a
-  symbol's first and last bar cannot be judged.
+  Of two neighbouring hits only the stronger is kept. The next close must be back within
+  25% of the jump (and the one after within 50%): a move that persists, even after a
+  partial retrace, is not a spike. Needs 20 returns per symbol; a symbol's first and last
+  bar cannot be judged.
 - ``return_outlier``: any return with robust ``|z| > 8`` (real jumps too; a warning).
 - ``stale_price``: a close equal to the previous close, in a run of at least 2 such bars
   (three or more bars at one price).
@@ -57,6 +59,7 @@ def reverting_spikes(
             & (np.sign(r) != np.sign(r_next))
         )
     hit &= ~_outshone(hit, np.abs(np.nan_to_num(z_bump)), series.first)
+    hit &= _came_back(r, r_next, series.following(r_next))
     return findings(
         bars,
         series.order[hit],
@@ -65,6 +68,25 @@ def reverting_spikes(
         k,
         "robust z of close vs neighbours",
     )
+
+
+REVERTED_SHARE = 0.25
+"""A spike reverts when the next close is back within this share of the jump."""
+
+
+def _came_back(r: np.ndarray, r_next: np.ndarray, r_after: np.ndarray) -> np.ndarray:
+    """Whether the price went back to where it was before the bar, and stayed there.
+
+    ``r + r_next`` is the next close against the close before the spike; it must be within
+    :data:`REVERTED_SHARE` of the jump, and two bars on within twice that (when there is such a
+    bar). A move that persists, even after a partial retrace, is data, not a bad bar.
+    """
+    jump = np.abs(r)
+    after = np.where(np.isnan(r_after), 0.0, r_after)
+    with np.errstate(invalid="ignore"):
+        back = np.abs(r + r_next) <= REVERTED_SHARE * jump
+        stays = np.abs(r + r_next + after) <= 2 * REVERTED_SHARE * jump
+    return back & stays
 
 
 def _outshone(hit: np.ndarray, strength: np.ndarray, first: np.ndarray) -> np.ndarray:
