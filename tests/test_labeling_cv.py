@@ -62,7 +62,7 @@ def test_no_training_label_meets_a_test_span_or_embargo_over_1000_random_configu
             splitter = PurgedKFold(int(rng.integers(2, min(n, 8) + 1)), t0=t0, t1=t1,
                                    embargo=embargo)  # fmt: skip
         else:
-            groups = int(rng.integers(3, min(n, 8) + 1))
+            groups = int(rng.integers(3, min(n, 6) + 1))
             splitter = CombinatorialPurgedCV(groups, int(rng.integers(1, groups)), t0=t0, t1=t1,
                                              embargo=embargo)  # fmt: skip
         for train, test in splitter.split(np.zeros(n)):
