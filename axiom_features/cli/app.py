@@ -19,6 +19,7 @@ from axiom_features.cli.online import consistency, serve
 from axiom_features.cli.output import plain_when_redirected
 from axiom_features.cli.quality import quality
 from axiom_features.cli.stores import offline
+from axiom_features.cli.verify import repair, verify
 
 
 @click.group()
@@ -70,6 +71,8 @@ COMMANDS: tuple[click.Command, ...] = (
     consistency,
     offline,
     labels,
+    verify,
+    repair,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -13,9 +13,9 @@ from datetime import datetime
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_KEY, BAR_SCHEMA, NUMERIC_BAR_COLUMNS, conform
+from axiom_features.lakes.checksums import read_checked
 from axiom_features.lakes.provenance import PROVENANCE_FIELDS, with_provenance_columns
 from axiom_features.lakes.symbol_store import SymbolStore, UpsertResult, write_parquet_atomic
 from axiom_features.paths import RepoPaths
@@ -56,7 +56,7 @@ class BarLake(SymbolStore):
         path = self.path(symbol)
         if not path.exists():
             return None
-        return conform(with_provenance_columns(pq.read_table(path)), self.schema, path)
+        return conform(with_provenance_columns(read_checked(path)), self.schema, path)
 
     def _incoming(self, rows: pa.Table | pd.DataFrame) -> pd.DataFrame:
         if isinstance(rows, pd.DataFrame):

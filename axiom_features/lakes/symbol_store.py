@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import conform
+from axiom_features.lakes.checksums import read_checked, record_checksum
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.lakes.transaction import Transaction
 
@@ -43,6 +44,7 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     try:
         pq.write_table(table, tmp)
         os.replace(tmp, path)
+        record_checksum(path)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -88,7 +90,7 @@ class SymbolStore:
         path = self.path(symbol)
         if not path.exists():
             return None
-        return conform(pq.read_table(path), self.schema, path)
+        return conform(read_checked(path), self.schema, path)
 
     def read_symbol(self, symbol: str) -> pd.DataFrame:
         """The stored rows of ``symbol`` in file order (empty if none)."""

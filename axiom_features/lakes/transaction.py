@@ -23,6 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from axiom_features.lakes.checksums import record_checksum
 from axiom_features.paths import RepoPaths
 
 MANIFEST = "manifest.json"
@@ -122,6 +123,7 @@ def _publish(repo: RepoPaths, folder: Path) -> None:
             target = repo.data / entry["target"]
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
+            record_checksum(target)
     shutil.rmtree(folder, ignore_errors=True)
 
 

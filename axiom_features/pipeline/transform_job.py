@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
+from axiom_features.lakes.checksums import read_checked, record_checksum
 from axiom_features.lakes.history import clear_marks
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.lakes.transaction import recover
@@ -106,7 +107,7 @@ def lake_symbols(repo: RepoPaths) -> list[str]:
 
 def read_bars(path: Path) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """One symbol's timestamps and contiguous float64 OHLCV arrays, in time order."""
-    table = pq.read_table(path, columns=list(_BAR_COLUMNS))
+    table = read_checked(path, columns=list(_BAR_COLUMNS))
     check_schema(table, _BARS_READ, path)
     table = table.combine_chunks()
     stamps = (
@@ -131,6 +132,7 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     try:
         pq.write_table(table, tmp, compression="snappy", use_dictionary=["symbol"])
         os.replace(tmp, path)
+        record_checksum(path)
     finally:
         tmp.unlink(missing_ok=True)
 

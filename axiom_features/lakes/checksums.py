@@ -1,0 +1,51 @@
+"""Checksums recorded when a data file is written, so damage can be found later.
+
+Each file ``folder/name.parquet`` gets ``folder/.checksums/name.parquet.sha256`` right after
+it is published. :func:`read_checked` turns a file that cannot be read into one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from axiom_features.contracts import ContractError
+from axiom_features.lakes.provenance import file_sha256
+
+
+class DamagedFile(ContractError):
+    """A stored data file that cannot be read or no longer matches its checksum."""
+
+
+def sidecar(path: Path) -> Path:
+    return path.parent / ".checksums" / f"{path.name}.sha256"
+
+
+def record_checksum(path: Path) -> None:
+    """Record the sha256 of ``path`` as written."""
+    target = sidecar(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(file_sha256(path))
+    os.replace(tmp, target)
+
+
+def checksum_problem(path: Path) -> str | None:
+    """``unrecorded`` (no checksum), ``changed`` (bytes differ) or None (as written)."""
+    target = sidecar(path)
+    if not target.exists():
+        return "unrecorded"
+    return None if target.read_text().strip() == file_sha256(path) else "changed"
+
+
+def read_checked(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """``path`` as a table; a file that cannot be read raises :class:`DamagedFile`."""
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise DamagedFile(
+            f"{path}: damaged ({exc}); `axiom verify` lists damage, `axiom repair` rebuilds it"
+        ) from exc
