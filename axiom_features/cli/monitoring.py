@@ -51,7 +51,7 @@ def health(ctx: Context, as_json: bool, at: str | None, history_days: float):
 @fail_cleanly
 def monitor(ctx: Context, as_json: bool, no_health: bool):
     """Check drift of every profiled view, evaluate alert rules, deliver new incidents."""
-    from axiom_features.cli.render_drift import drift_table
+    from axiom_features.cli.render_drift import causes_table, drift_table
     from axiom_features.ops.monitor import monitor as run_monitor
 
     result = run_monitor(ctx.repo, ctx.profile, with_health=not no_health)
@@ -62,11 +62,13 @@ def monitor(ctx: Context, as_json: bool, no_health: bool):
                 "drift": [r.to_dict() for r in result.drift],
                 "alerts": [a.to_dict() for a in result.alerts],
                 "delivered": [a.key for a in result.delivered],
+                "causes": [i.to_dict() for i in result.causes],
             }
         )
         return
     for report in result.drift:
         console.print(drift_table(report))
+    console.print(causes_table(result.causes))
     console.print(
         f"{len(result.alerts)} alert(s) firing, {len(result.delivered)} new incident(s) delivered"
     )
