@@ -52,14 +52,10 @@ def generate(ctx, name, method, horizon, pt, sl, symbols, register):  # noqa: AN
     from axiom_features.labeling.barriers import Barriers
     from axiom_features.labeling.workflow import generate_labels
 
-    if register and ctx.profile != "default":
-        raise ValueError(
-            "--register: label views read Parquet label tables, which only the "
-            "default profile's offline store reads; use --no-register"
-        )
     chosen = symbols.split(",") if symbols else None
+    barriers = Barriers(pt, sl, horizon)
     frame, version, path = generate_labels(
-        ctx.repo, name, method, Barriers(pt, sl, horizon), chosen
+        ctx.repo, name, method, barriers, chosen, profile=ctx.profile
     )
     if register:
         from axiom_features.feature_store import open_store
@@ -150,11 +146,11 @@ def consensus(ctx, schema_path, method, name):  # noqa: ANN001, ANN201
     schema = _schema(schema_path)
     result = decide(ctx.repo, ctx.profile, schema, method)
     if name:
-        from axiom_features.labeling.feast_labels import label_table, write_label_table
+        from axiom_features.labeling.workflow import publish_label_set
 
         frame = consensus_label_set(result, read_bars(ctx.repo))
         version = versions.snapshot(ctx.repo, frame, name)
-        write_label_table(ctx.repo, name, label_table(frame, f"consensus:{method}", version))
+        publish_label_set(ctx.repo, ctx.profile, name, frame, f"consensus:{method}", version)
         console.print(f"label set {name}: {len(frame)} labels, version {version}")
     print_json(result.round(4).to_dict("records"))
 

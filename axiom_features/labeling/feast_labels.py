@@ -2,7 +2,8 @@
 event time is each label's end ``t1``, so a point-in-time join never sees a label before it
 is knowable.
 
-The table lives at ``data/labels/tables/<name>/labels.parquet`` (one row per label):
+The table lives at ``data/labels/tables/<name>/labels.parquet`` and, under a PostgreSQL
+offline store, also in the table ``labels_<name>`` (one row per label):
 ``label_item`` (``<symbol>@<t0>``, the view's entity), ``symbol``, ``event_timestamp`` (=
 ``t1``), ``created_timestamp``, ``label_t0``, ``label``, ``label_weight``, ``labeler``,
 ``label_version``.
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 from feast import Entity, FeatureStore, Field, FileSource
+from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
+    PostgreSQLSource,
+)
 from feast.labeling.label_view import LabelView
 from feast.types import Float64, Int64, String, UnixTimestamp
 from feast.value_type import ValueType
@@ -39,11 +43,8 @@ def label_table_dir(root: Path, name: str) -> Path:
 
 
 def label_views_in(root: Path) -> dict[str, LabelView]:
-    """A view for every label table under ``root`` (what ``feature_repo/labels.py`` registers);
-    none when definitions are applied for a PostgreSQL offline store (``AXIOM_OFFLINE``),
-    whose label tables are not built."""
-    if os.environ.get("AXIOM_OFFLINE", "file").strip().lower() == "postgres":
-        return {}
+    """A view for every label table under ``root`` (what ``feature_repo/labels.py`` registers),
+    reading Parquet or, with ``AXIOM_OFFLINE=postgres``, the table ``labels_<name>``."""
     folder = Path(root) / TABLES
     names = sorted(p.parent.name for p in folder.glob("*/labels.parquet"))
     return {name: label_view(name) for name in names}
@@ -72,6 +73,31 @@ def label_table(
     ).assign(created_timestamp=lambda f: f["created_timestamp"].astype("datetime64[us, UTC]"))
 
 
+def _offline_kind() -> str:
+    return os.environ.get("AXIOM_OFFLINE", "file").strip().lower() or "file"
+
+
+def postgres_table(name: str) -> str:
+    return f"labels_{name}"
+
+
+def load_label_table(url: str, name: str, table: pd.DataFrame) -> int:
+    """Replace the PostgreSQL table ``labels_<name>`` by ``table`` in one transaction."""
+    import psycopg
+    import pyarrow as pa
+
+    from axiom_features.offline.postgres_store import connection_url
+    from axiom_features.offline.postgres_tables import copy_rows, ensure_table
+
+    rows = pa.Table.from_pandas(table, preserve_index=False)
+    target = postgres_table(name)
+    with psycopg.connect(connection_url(url)) as conn:
+        ensure_table(conn, target, rows.schema, key="label_item")
+        with conn.transaction():
+            conn.execute(f'DELETE FROM "{target}"')
+            return copy_rows(conn, target, rows)
+
+
 def write_label_table(root: Path, name: str, table: pd.DataFrame) -> Path:
     folder = label_table_dir(root, name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,12 +111,15 @@ def write_label_table(root: Path, name: str, table: pd.DataFrame) -> Path:
 def label_view(name: str) -> LabelView:
     """The ``LabelView`` over label set ``name``'s table, timestamped by ``t1`` (the path is
     relative to the repo root, as Feast resolves it)."""
-    source = FileSource(
+    common = dict(
         name=f"{name}_labels_source",
-        path=f"{TABLES}/{name}",
         timestamp_field="event_timestamp",
         created_timestamp_column="created_timestamp",
     )
+    if _offline_kind() == "postgres":
+        source = PostgreSQLSource(table=postgres_table(name), **common)
+    else:
+        source = FileSource(path=f"{TABLES}/{name}", **common)
     return LabelView(
         name=name,
         source=source,
@@ -112,7 +141,11 @@ def label_view(name: str) -> LabelView:
 
 
 def register_label_view(store: FeatureStore, name: str) -> LabelView:
-    view = label_view(name)
+    """Apply label set ``name``'s view, reading where ``store``'s offline store reads."""
+    from axiom_features.feature_store import offline_kind_of
+
+    with offline_kind_of(store):
+        view = label_view(name)
     store.apply([LABEL_ENTITY, view])
     return view
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -31,16 +32,38 @@ def read_bars(root: Path, symbols: list[str] | None = None) -> pd.DataFrame:
 
 
 def generate_labels(
-    root: Path, name: str, method: str, barriers: Barriers, symbols: list[str] | None = None
+    root: Path,
+    name: str,
+    method: str,
+    barriers: Barriers,
+    symbols: list[str] | None = None,
+    profile: str = "default",
 ) -> tuple[pd.DataFrame, str, Path]:
-    """Programmatic labels from the bar lake, written as label set ``name``'s Feast table and
-    snapshotted; returns the labels, their version and the table's path."""
-    from axiom_features.labeling.feast_labels import label_table, write_label_table
-
+    """Programmatic labels from the bar lake, snapshotted and written as label set ``name``'s
+    Feast table; returns the labels, their version and the table's path."""
     labels = label_bars(read_bars(root, symbols), method, barriers)
     version = versions.snapshot(root, labels, name)
-    path = write_label_table(root, name, label_table(labels, method, version))
-    return labels, version, path
+    return labels, version, publish_label_set(root, profile, name, labels, method, version)
+
+
+def publish_label_set(
+    root: Path, profile: str, name: str, labels: pd.DataFrame, labeler: str, version: str
+) -> Path:
+    """Write label set ``name``'s table (Parquet; under production also PostgreSQL)."""
+    from axiom_features.labeling.feast_labels import (
+        label_table,
+        load_label_table,
+        write_label_table,
+    )
+
+    table = label_table(labels, labeler, version)
+    path = write_label_table(root, name, table)
+    if profile == "production":
+        url = os.environ.get("AXIOM_POSTGRES_URL", "").strip()
+        if not url:
+            raise ValueError("AXIOM_POSTGRES_URL: required to load labels under production")
+        load_label_table(url, name, table)
+    return path
 
 
 def annotation_app(
