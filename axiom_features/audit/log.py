@@ -41,6 +41,12 @@ class AuditLog:
             self.store.append(lines, new_head)
         return new_head
 
+    def close(self) -> None:
+        """Release the store's connection, if it holds one."""
+        closing = getattr(self.store, "close", None)
+        if closing is not None:
+            closing()
+
     def record(self, action: Action) -> Head:
         return self.append([action])
 

@@ -45,7 +45,11 @@ class RecordedRunLog(RunLog):
     def _audit(self, record: RunRecord) -> None:
         from axiom_features.audit.log import AuditLog
 
-        AuditLog(self.repo_root, self.config.audit).record(audit_action(record, self.repo_root))
+        log = AuditLog(self.repo_root, self.config.audit)
+        try:
+            log.record(audit_action(record, self.repo_root))
+        finally:
+            log.close()
 
     @contextmanager
     def track(self, command: str, **options: Any) -> Iterator[RunRecord]:
