@@ -70,14 +70,17 @@ def known_versions(repo: RepoPaths, view: str) -> list[str]:
 
 
 def stored_version(repo: RepoPaths, view: str) -> str | None:
-    """The version of the data in ``data/offline/<view>/`` (from a file's schema metadata)."""
+    """The version of the data in ``data/offline/<view>/`` (from the schema metadata of its
+    first readable file: a truncated file is rewritten by the transform, not a blocker)."""
     folder = repo.offline_view(view)
-    first = next(iter(sorted(folder.glob("*.parquet"))), None) if folder.is_dir() else None
-    if first is None:
-        return None
-    metadata = pq.read_schema(first).metadata or {}
-    version = metadata.get(b"view_version")
-    return version.decode() if version else None
+    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+            continue
+        version = metadata.get(b"view_version")
+        return version.decode() if version else None
+    return None
 
 
 def archive_if_changed(repo: RepoPaths, view: ViewSpec) -> Path | None:
