@@ -61,6 +61,7 @@ def ingest_files(
         "source": source,
         "use_adjusted": use_adjusted,
         "calendar": calendar,
+        "on_conflict": (quality or QualityOptions()).on_conflict,
     }
     with _log(root).track("ingest", parameters=params) as record:
         record.inputs = [str(p) for p in paths]

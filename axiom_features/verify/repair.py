@@ -1,8 +1,8 @@
 """``axiom repair``: rebuild what ``axiom verify`` found damaged.
 
-- a bars lake file is moved to ``data/damaged/`` and rebuilt by importing again every
-  source file the import manifests recorded that still exists with the same sha256
-  (idempotent for the rows already stored);
+- a bars lake file is moved to ``data/damaged/`` and rebuilt by replaying, oldest first,
+  every recorded ingest run whose source files still hold the bytes it read, with the
+  run's options (idempotent for the rows already stored);
 - an offline table is moved aside and recomputed by the transform job for its symbol;
 - other files (fundamentals, news, quarantine) are reported, not rebuilt.
 """
@@ -14,12 +14,13 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from axiom_features.ingest import QualityOptions, import_bars
 from axiom_features.lakes.provenance import file_sha256, manifests_dir
 from axiom_features.lakes.symbols import symbol_of
 from axiom_features.paths import RepoPaths
-from axiom_features.pipeline.runs import new_run_id
+from axiom_features.pipeline.runs import RunLog, new_run_id
 from axiom_features.pipeline.transform_job import run_transform_job
 from axiom_features.verify.check import Damage, verify_stores
 
@@ -32,16 +33,45 @@ class RepairReport:
     """Source files imported again to rebuild the lake."""
 
 
-def recorded_sources(repo: RepoPaths) -> list[Path]:
-    """Source files of past imports that still exist with the bytes they had."""
-    found: dict[str, Path] = {}
+@dataclass(frozen=True)
+class RecordedImport:
+    """One past import: the source files that still hold the bytes it read, its options."""
+
+    run_id: str
+    files: list[Path]
+    options: dict[str, Any]
+
+
+IMPORT_OPTIONS = ("timezone", "source", "use_adjusted", "calendar")
+
+
+def recorded_imports(repo: RepoPaths) -> list[RecordedImport]:
+    """Past imports, oldest first, whose source files still exist unchanged."""
+    runs = {r.run_id: r for r in RunLog(repo.runs).list("ingest")}
+    found = []
     folder = manifests_dir(repo)
     for manifest in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        for entry in json.loads(manifest.read_text()).get("files", {}).values():
-            path = Path(str(entry.get("path")))
-            if entry.get("sha256") and path.is_file() and file_sha256(path) == entry["sha256"]:
-                found[str(path)] = path
-    return list(found.values())
+        files = [
+            Path(str(entry["path"]))
+            for entry in json.loads(manifest.read_text()).get("files", {}).values()
+            if entry.get("sha256")
+            and Path(str(entry["path"])).is_file()
+            and file_sha256(Path(str(entry["path"]))) == entry["sha256"]
+        ]
+        record = runs.get(manifest.stem)  # an import outside a job has default options
+        if files:
+            options = dict(record.parameters) if record is not None else {}
+            found.append(RecordedImport(manifest.stem, files, options))
+    return found
+
+
+def replay(repo: RepoPaths, recorded: RecordedImport) -> None:
+    """Import a past run's files again with its options; a stored bar stays unless the run
+    replaced corrections."""
+    options = {k: recorded.options[k] for k in IMPORT_OPTIONS if k in recorded.options}
+    policy = "replace" if recorded.options.get("on_conflict") == "replace" else "keep"
+    quality = QualityOptions(on_conflict=policy)
+    import_bars(recorded.files, repo, run_id=new_run_id(), quality=quality, **options)
 
 
 def repair_stores(repo: RepoPaths) -> RepairReport:
@@ -63,10 +93,9 @@ def repair_stores(repo: RepoPaths) -> RepairReport:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)
     if lake:
-        report.sources = [str(p) for p in recorded_sources(repo)]
-        if report.sources:
-            quality = QualityOptions(on_conflict="keep")
-            import_bars(report.sources, repo, run_id=new_run_id(), quality=quality)
+        for recorded in recorded_imports(repo):
+            replay(repo, recorded)
+            report.sources += [str(p) for p in recorded.files]
         report.rebuilt += [d.path for d in lake if (repo.data / d.path).exists()]
         report.not_rebuilt += [d for d in lake if not (repo.data / d.path).exists()]
     for damage, view, symbol in offline:
