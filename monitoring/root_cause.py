@@ -70,7 +70,8 @@ def group_findings(
     for every checked feature (the dependents count makes a cause specific).
 
     Candidates are each input, each source (all its columns) and each view (a fault of
-    one view's job, such as a burst of missing values, names the view).
+    one view's job, such as a burst of missing values, names the view). Ties go to an input,
+    then a view, then a source, then to the fewest dependent features.
     """
     members = _candidates(inputs)
     dependents = {
@@ -88,7 +89,7 @@ def group_findings(
         }
         best = max(
             cover,
-            key=lambda c: (len({f.subject for f in cover[c]}), -dependents[c], c in SOURCES, c),
+            key=lambda c: (len({f.subject for f in cover[c]}), _rank(c, members), -dependents[c]),
             default=None,
         )
         if best is None or not cover[best]:
@@ -100,6 +101,14 @@ def group_findings(
         taken = set(map(id, cover[best]))
         remaining = [f for f in remaining if id(f) not in taken]
     return sorted(incidents, key=lambda i: (i.severity != "critical", -len(i.features)))
+
+
+def _rank(cause: str, members: Mapping[str, frozenset[str]]) -> int:
+    """Between causes explaining as many features: an input, then a view, then a source (a
+    view whose features no single input explains is its own job's fault, not the feed's)."""
+    if members[cause] == _VIEW:
+        return 1
+    return 0 if cause in SOURCES else 2
 
 
 def _explains(cause: str, group: frozenset[str], subject: str, used) -> bool:  # noqa: ANN001

@@ -125,13 +125,22 @@ def test_benjamini_hochberg_keeps_only_what_survives_the_whole_pass() -> None:
     assert kept == [strong, quality]
 
 
-def test_findings_in_one_view_only_name_the_view() -> None:
+def test_findings_of_one_view_that_no_single_input_explains_name_the_view() -> None:
     from monitoring.calibrated import Finding
 
-    inputs = {"a:x": ("close",), "a:y": ("close", "volume"), "b:z": ("close",)}
+    inputs = {"a:x": ("close",), "a:y": ("volume",), "b:z": ("close",), "b:w": ("volume",)}
     found = [Finding("a", n, "missing", "level", 0.3, 0.0, 0.02) for n in ("x", "y")]
     (incident,) = group_findings(found, inputs)
     assert (incident.cause, incident.cause_kind) == ("a", "view")
+
+
+def test_one_flagged_feature_names_its_input_not_its_view() -> None:
+    from monitoring.calibrated import Finding
+
+    inputs = {"a:x": ("volume",), "a:y": ("close",), "b:z": ("volume",)}
+    found = [Finding("a", "x", "range", "level", 4.0, 0.5, 1.5)]
+    (incident,) = group_findings(found, inputs)
+    assert (incident.cause, incident.cause_kind) == ("volume", "input")
 
 
 def test_day_profiles_count_repeats_and_jumps_per_symbol() -> None:
