@@ -44,6 +44,17 @@ def _calendar_of_years(exchange: str, first: int, last: int):  # noqa: ANN202
     return xcals.get_calendar(exchange_name(exchange), start=start, end=end)
 
 
+def calendar_covering(stamps: pd.Series, exchange: str):  # noqa: ANN201
+    """A calendar of ``exchange`` covering the local dates of ``stamps`` (the years they span,
+    a day either side), for lookups by date; the full calendar when there are none."""
+    present = stamps.dropna()
+    if not len(present):
+        return _calendar(exchange)
+    first = (present.min() - pd.Timedelta(days=1)).year
+    last = (present.max() + pd.Timedelta(days=1)).year
+    return _calendar_of_years(exchange, first, last)
+
+
 def check_calendar(exchange: str) -> str:
     """``exchange`` if it names a known calendar (XNYS, XLON, XTKS …, FX, CRYPTO); else
     ValueError."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from axiom_features.calendar import _calendar
+from axiom_features.calendar import _calendar, calendar_covering
 
 MAD_TO_SIGMA = 1.4826
 """Scales a median absolute deviation to a normal standard deviation."""
@@ -103,7 +103,7 @@ def run_lengths(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 def expected_closes(stamps: pd.Series, calendar: str) -> pd.Series:
     """The session close (UTC) of each instant's local exchange date; NaT off the calendar."""
-    cal = _calendar(calendar)
+    cal = calendar_covering(stamps, calendar)
     local = stamps.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
     closes = cal.schedule["close"]
     return local.map(closes).astype("datetime64[us, UTC]")
