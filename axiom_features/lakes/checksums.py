@@ -1,7 +1,8 @@
 """Checksums recorded when a data file is written, so damage can be found later.
 
-Each file ``folder/name.parquet`` gets ``folder/.checksums/name.parquet.sha256`` right after
-it is published. :func:`read_checked` turns a file that cannot be read into one clear line.
+Each file ``data/<folder>/name.parquet`` gets ``data/.checksums/<folder>/name.parquet.sha256``
+right after it is published (outside the folders that readers and Feast scan).
+:func:`read_checked` turns a file that cannot be read into one clear line.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ class DamagedFile(ContractError):
 
 
 def sidecar(path: Path) -> Path:
-    return path.parent / ".checksums" / f"{path.name}.sha256"
+    """``data/.checksums/<path under data>.sha256``: outside the folders readers scan."""
+    data = next((p for p in path.parents if p.name == "data"), None)
+    if data is None:
+        return path.parent / ".checksums" / f"{path.name}.sha256"
+    return data / ".checksums" / f"{path.relative_to(data)}.sha256"
 
 
 def record_checksum(path: Path) -> None:
