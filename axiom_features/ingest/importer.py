@@ -216,6 +216,8 @@ def _import_streamed(
         new_rows=totals.stored.new_rows,
         already_present=totals.stored.already_present,
         conflicts=totals.stored.conflicts,
+        corrections=totals.stored.conflicts,
+        on_conflict="keep",  # a streamed import keeps stored bars and counts corrections
         rule_counts=dict(totals.rule_counts),
         files=[
             FileReport(
