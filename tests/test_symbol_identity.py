@@ -187,3 +187,24 @@ def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(store
         rows = conn.execute(f"SELECT DISTINCT symbol FROM {VIEW}").fetchall()
     assert set(accepted) <= {r[0] for r in rows}
     assert _files_outside_data(root) == before
+
+
+@pytest.mark.postgres
+def test_offline_load_never_reads_a_file_outside_the_offline_tables(tmp_path, fresh_postgres_url):
+    from axiom_features.offline.postgres_tables import load_offline_views
+
+    repo = RepoPaths(tmp_path / "repo")
+    from axiom_features.ingest import import_frame
+
+    import_frame(_bars(["AAA"]), repo, run_id="r1", source="synthetic")
+    run_transform_job(repo, views=[VIEW])
+    outside = tmp_path / "repo" / "data" / "x" / "EVIL.parquet"
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes(symbol_file(repo.offline_view(VIEW), "AAA").read_bytes())
+
+    with psycopg.connect(fresh_postgres_url) as conn:
+        result = load_offline_views(conn, repo.offline, [VIEW], symbols=["../../x/EVIL"])
+        assert result.files == 0
+        loaded = load_offline_views(conn, repo.offline, [VIEW], symbols=["AAA"])
+        assert loaded.files == 1
+        assert conn.execute(f"SELECT DISTINCT symbol FROM {VIEW}").fetchall() == [("AAA",)]
