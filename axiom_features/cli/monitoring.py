@@ -125,14 +125,21 @@ def cost(ctx: Context, as_json: bool):
 @pass_context
 @fail_cleanly
 def dashboard(ctx: Context, port: int, out: Path | None):
-    """Serve the monitoring dashboard on 127.0.0.1 (or write it to --out)."""
+    """Serve the monitoring dashboard on 127.0.0.1: needs attention first, a page per view
+    (or write every page to --out)."""
     from axiom_features.ops.dashboard import serve, write_report
 
     if out is not None:
-        write_report(ctx.repo, out)
+        write_report(ctx.repo, out, ctx.profile)
         console.print(f"wrote {out}")
         return
-    serve(ctx.repo, port=port, on_ready=lambda url: console.print(f"dashboard on {url}"))
+    console.print("checking health (axiom health) before serving …")
+    serve(
+        ctx.repo,
+        port=port,
+        profile=ctx.profile,
+        on_ready=lambda url: console.print(f"dashboard on {url}"),
+    )
 
 
 def _fmt(value: object) -> str:

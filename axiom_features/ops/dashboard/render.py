@@ -1,11 +1,18 @@
-"""The dashboard as one self-contained HTML page: tables, a drift heatmap, SVG quantile plots."""
+"""The dashboard's pages, each self-contained HTML: the overview (what needs attention
+first), one page per view (drift over time, distributions), and the alerts page."""
 
 from __future__ import annotations
 
 import math
 from html import escape
 
-from axiom_features.ops.dashboard.data import DashboardData, Distribution
+from axiom_features.ops.dashboard.data import (
+    Distribution,
+    Overview,
+    QualityLine,
+    ViewPage,
+    ViewStatus,
+)
 
 CSS = """
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:22px}
@@ -14,109 +21,161 @@ table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 8px;border:1px sol
 text-align:left;vertical-align:top}th{background:#f6f6f6}.ok{background:#dff3e0}
 .warn,.possible_drift{background:#fff1c7}.critical,.drifted,.drift,.failed{background:#f9d3d0}
 .no_drift{background:#eef7ee}.skipped{color:#999}.heat td{font-size:12px;text-align:right}
-.muted{color:#777}svg text{font-size:11px}
+.muted{color:#777}svg text{font-size:11px}nav a{margin-right:12px}\n.attention li{margin:3px 0}
 """
 STATUS_LABEL = {"drift": "DRIFTED", "possible_drift": "possible", "no_drift": "ok", "skipped": "-"}
 
 
-def render(data: DashboardData) -> str:
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        "<title>Axiom Features monitoring</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>Axiom Features monitoring</h1>",
-        f"<p class='muted'>generated {escape(data.generated_at)}</p>",
-        _views(data),
-        _quality(data),
-        _drift(data),
-        _distributions(data),
-        _alerts(data),
-        _runs(data),
-        "</body></html>",
-    ]
-    return "\n".join(parts)
+def _page(title: str, prefix: str, *body: str) -> str:
+    return "\n".join(
+        [
+            "<!doctype html><html><head><meta charset='utf-8'>",
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+            f"<nav><a href='{prefix}'>overview</a><a href='{prefix}alerts'>alerts</a></nav>",
+            f"<h1>{escape(title)}</h1>",
+            *body,
+            "</body></html>",
+        ]
+    )
+
+
+def render_overview(data: Overview, prefix: str = "") -> str:
+    """The first page: needs attention, views, quality, open incidents, recent runs."""
+    return _page(
+        "Axiom Features monitoring",
+        prefix,
+        f"<p class='muted'>health checked {escape(data.health_checked_at)} "
+        "(the same checks as <code>axiom health</code>)</p>",
+        _attention(data, prefix),
+        _views(data.views, prefix),
+        _quality(data.quality),
+        _incidents(data.open_incidents),
+        _runs(data.runs),
+    )
+
+
+def render_view(page: ViewPage, prefix: str = "../") -> str:
+    """A view's page: its status, drift per feature over time, distributions."""
+    v = page.view
+    return _page(
+        f"{v.name}",
+        prefix,
+        f"<p id='view-status' data-status='{escape(v.status)}' class='{escape(v.status)}'>"
+        f"freshness {escape(v.status)}: {escape(v.detail)}; within SLA (7 days) "
+        f"{_pct(v.within_sla_7d)}</p>",
+        _drift(v.name, page.drift_history),
+        _distributions(page.distributions),
+    )
+
+
+def render_alerts(incidents: list[dict], events: list[dict], prefix: str = "") -> str:
+    return _page("Alerts", prefix, _incidents(incidents), _events(events))
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    """A share as a whole percentage; a share that is not nil never reads 0% (nor 100%
+    when it is short of it)."""
+    if value is None:
+        return "-"
+    if 0 < value < 0.01:
+        return "<1%"
+    if 0.99 < value < 1:
+        return ">99%"
+    return f"{value:.0%}"
 
 
-def _views(data: DashboardData) -> str:
+def _attention(data: Overview, prefix: str) -> str:
+    if not data.attention:
+        return "<h2>Needs attention</h2><p id='attention' class='ok'>nothing: every check ok</p>"
+    items = "".join(
+        f"<li data-kind='{escape(a.kind)}' data-name='{escape(a.name)}' class='{a.status}'>"
+        f"<b>{escape(a.status)}</b> {escape(a.kind)} "
+        + (f"<a href='{prefix}{escape(a.link)}'>{escape(a.name)}</a>" if a.link else escape(a.name))
+        + f": {escape(a.detail)}</li>"
+        for a in data.attention
+    )
+    return f"<h2>Needs attention ({len(data.attention)})</h2><ul id='attention'>{items}</ul>"
+
+
+def _views(views: list[ViewStatus], prefix: str) -> str:
     rows = "".join(
-        f"<tr id='view-{escape(v.name)}' data-view='{escape(v.name)}'>"
-        f"<td>{escape(v.name)}</td><td class='{v.status}'>{v.status}</td>"
-        f"<td>{escape(v.detail)}</td><td>{escape(v.sla)}</td><td>{_pct(v.within_sla_7d)}</td>"
+        f"<tr id='view-{escape(v.name)}' data-view='{escape(v.name)}' "
+        f"data-status='{escape(v.status)}' data-within-sla='{_pct(v.within_sla_7d)}'>"
+        f"<td><a href='{prefix}view/{escape(v.name)}'>{escape(v.name)}</a></td>"
+        f"<td class='{v.status}'>{v.status}</td><td>{escape(v.detail)}</td>"
+        f"<td>{_pct(v.within_sla_7d)}</td>"
         f"<td class='{'drifted' if v.dataset_drift else ''}'>{_pct(v.drift_share)}"
+        f"{f' ({v.drifted})' if v.drifted else ''}"
         f"{' dataset drift' if v.dataset_drift else ''}</td></tr>"
-        for v in data.views
+        for v in views
     )
     return (
         "<h2>Feature views</h2><table id='views'><tr><th>view</th><th>freshness</th>"
-        "<th>newest row</th><th>SLA</th><th>within SLA (7 days)</th><th>drifted features</th>"
+        "<th>detail</th><th>within SLA (7 days)</th><th>drifted features</th>"
         f"</tr>{rows}</table>"
     )
 
 
-def _quality(data: DashboardData) -> str:
-    q = data.quality
-    if not q:
+def _quality(q: QualityLine | None) -> str:
+    if q is None:
         return "<h2>Quality</h2><p class='muted'>no quality records yet</p>"
-    rules = "".join(f"<tr><td>{escape(str(k))}</td><td>{v:,}</td></tr>"
-                    for k, v in q.get("rule_counts", {}).items())  # fmt: skip
+    rules = "".join(
+        f"<tr><td>{escape(name)}</td><td>{count:,}</td></tr>" for name, count in q.rules.items()
+    )
+    table = (
+        f"<table id='quality-rules'><tr><th>rule</th><th>rows</th></tr>{rules}</table>"
+        if rules
+        else "<p class='muted'>no rule results recorded</p>"
+    )
+    counts = f"{q.rows_in:,} rows in, {q.accepted:,} accepted" if q.rows_in is not None else ""
     return (
-        f"<h2>Quality</h2><p id='quality'>latest run {escape(str(q['run_id']))}: "
-        f"{escape(str(q['status']))}, score {_pct(q.get('score'))} of rows accepted</p>"
-        f"<table><tr><th>rule</th><th>rows</th></tr>{rules}</table>"
+        f"<h2>Quality</h2><p id='quality' data-verdict='{escape(q.verdict)}' "
+        f"class='{'ok' if q.verdict == 'passed' else 'warn'}'>latest run {escape(q.run_id)}: "
+        f"{escape(q.verdict)}{'; ' + counts if counts else ''}</p>{table}"
     )
 
 
-def _drift(data: DashboardData) -> str:
-    out = ["<h2>Drift per feature over time</h2>"]
-    for view, reports in sorted(data.drift_history.items()):
-        reports = reports[-12:]
-        features = list(dict.fromkeys(f.feature for r in reports for f in r.features))
-        head = "".join(
-            f"<th>{escape(r.current.get('end', r.checked_at[:10]))}</th>" for r in reports
+def _drift(view: str, reports: list) -> str:
+    if not reports:
+        return "<h2>Drift</h2><p class='muted'>no drift checks yet (axiom monitor)</p>"
+    features = list(dict.fromkeys(f.feature for r in reports for f in r.features))
+    head = "".join(f"<th>{escape(r.current.get('end', r.checked_at[:10]))}</th>" for r in reports)
+    rows = []
+    for name in features:
+        cells = []
+        for r in reports:
+            f = next((x for x in r.features if x.feature == name), None)
+            if f is None:
+                cells.append("<td></td>")
+                continue
+            score = f.scores.get(f.method) if f.method else None
+            text = "-" if score is None else f"{score:.3g}"
+            cells.append(f"<td class='{f.status}' title='{f.method} {STATUS_LABEL[f.status]}'>"
+                         f"{text}</td>")  # fmt: skip
+        latest = next((x for x in reports[-1].features if x.feature == name), None)
+        status = latest.status if latest else "skipped"
+        rows.append(
+            f"<tr data-view='{escape(view)}' data-feature='{escape(name)}' "
+            f"data-status='{status}' class='{'drifted' if status == 'drift' else ''}'>"
+            f"<th>{escape(name)}</th><td>{STATUS_LABEL[status]}</td>{''.join(cells)}</tr>"
         )
-        rows = []
-        for name in features:
-            cells = []
-            for r in reports:
-                f = next((x for x in r.features if x.feature == name), None)
-                if f is None:
-                    cells.append("<td></td>")
-                    continue
-                score = f.scores.get(f.method) if f.method else None
-                text = "-" if score is None else f"{score:.3g}"
-                cells.append(f"<td class='{f.status}' title='{f.method} {STATUS_LABEL[f.status]}'>"
-                             f"{text}</td>")  # fmt: skip
-            latest = next((x for x in reports[-1].features if x.feature == name), None)
-            status = latest.status if latest else "skipped"
-            rows.append(
-                f"<tr data-view='{escape(view)}' data-feature='{escape(name)}' "
-                f"data-status='{status}' class='{'drifted' if status == 'drift' else ''}'>"
-                f"<th>{escape(name)}</th><td>{STATUS_LABEL[status]}</td>{''.join(cells)}</tr>"
-            )
-        last = reports[-1]
-        out.append(
-            f"<h3>{escape(view)}</h3><p class='muted'>latest: {last.current.get('start')}.."
-            f"{last.current.get('end')} against {last.reference.get('kind', 'reference')} "
-            f"{last.reference.get('start')}..{last.reference.get('end')}; "
-            f"{_pct(last.dataset_drift_share)} of features drifted</p>"
-            f"<table class='heat'><tr><th>feature</th><th>now</th>{head}</tr>"
-            f"{''.join(rows)}</table>"
-        )
-    if len(out) == 1:
-        out.append("<p class='muted'>no drift checks yet (axiom monitor)</p>")
-    return "".join(out)
+    last = reports[-1]
+    return (
+        f"<h2>Drift per feature over time</h2><p class='muted'>latest: "
+        f"{last.current.get('start')}..{last.current.get('end')} against "
+        f"{last.reference.get('kind', 'reference')} {last.reference.get('start')}.."
+        f"{last.reference.get('end')}; {_pct(last.dataset_drift_share)} of features drifted</p>"
+        f"<table class='heat'><tr><th>feature</th><th>now</th>{head}</tr>{''.join(rows)}</table>"
+    )
 
 
-def _distributions(data: DashboardData) -> str:
-    out = ["<h2>Distributions (5–95% range, quartiles, median): current against reference</h2>"]
-    for view, plots in sorted(data.distributions.items()):
-        if plots:
-            out.append(f"<h3>{escape(view)}</h3>" + "".join(_svg(p) for p in plots))
-    return "".join(out)
+def _distributions(plots: list[Distribution]) -> str:
+    if not plots:
+        return ""
+    return (
+        "<h2>Distributions (5–95% range, quartiles, median): current against reference</h2>"
+        + "".join(_svg(p) for p in plots)
+    )
 
 
 def _svg(plot: Distribution) -> str:
@@ -149,36 +208,42 @@ def _svg(plot: Distribution) -> str:
     )
 
 
-def _alerts(data: DashboardData) -> str:
+def _incidents(open_incidents: list[dict]) -> str:
+    rows = "".join(
+        f"<tr data-key='{escape(i['alert']['key'])}'><td>{escape(i['opened_at'][:19])}</td>"
+        f"<td class='{'critical' if i['alert']['severity'] == 'critical' else 'warn'}'>"
+        f"{escape(i['alert']['severity'])}</td><td>{escape(i['alert']['key'])}</td>"
+        f"<td>{escape(i['alert']['title'])}</td><td>{escape(', '.join(i['delivered']))}</td></tr>"
+        for i in open_incidents
+    )
+    return (
+        f"<h2>{len(open_incidents)} open incidents</h2><table id='incidents'>"
+        "<tr><th>opened</th><th>severity</th><th>key</th><th>title</th><th>delivered to</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _events(events: list[dict]) -> str:
     rows = "".join(
         f"<tr><td>{escape(e['at'][:19])}</td><td>{escape(e['event'])}</td>"
         f"<td class='{'critical' if e['alert']['severity'] == 'critical' else 'warn'}'>"
         f"{escape(e['alert']['severity'])}</td><td>{escape(e['alert']['key'])}</td>"
         f"<td>{escape(e['alert']['title'])}</td><td>{escape(e.get('route', ''))}</td></tr>"
-        for e in data.alerts
-    )
-    incidents = "".join(
-        f"<tr data-key='{escape(i['alert']['key'])}'><td>{escape(i['opened_at'][:19])}</td>"
-        f"<td class='{'critical' if i['alert']['severity'] == 'critical' else 'warn'}'>"
-        f"{escape(i['alert']['severity'])}</td><td>{escape(i['alert']['key'])}</td>"
-        f"<td>{escape(i['alert']['title'])}</td><td>{escape(', '.join(i['delivered']))}</td></tr>"
-        for i in sorted(data.open_incidents, key=lambda i: i["opened_at"], reverse=True)
+        for e in events
     )
     return (
-        f"<h2>Alerts: {len(data.open_incidents)} open incidents</h2><table id='incidents'>"
-        "<tr><th>opened</th><th>severity</th><th>key</th><th>title</th><th>delivered to</th></tr>"
-        f"{incidents}</table><h3>Latest alert events</h3><table id='alerts'><tr><th>at</th>"
-        f"<th>event</th><th>severity</th><th>key</th><th>title</th><th>route</th></tr>{rows}</table>"
+        "<h2>Latest alert events</h2><table id='alerts'><tr><th>at</th><th>event</th>"
+        f"<th>severity</th><th>key</th><th>title</th><th>route</th></tr>{rows}</table>"
     )
 
 
-def _runs(data: DashboardData) -> str:
+def _runs(runs: list[dict]) -> str:
     rows = "".join(
         f"<tr><td>{escape(r['run_id'])}</td><td>{escape(r['command'])}</td>"
         f"<td class='{r['status']}'>{escape(r['status'])}</td>"
         f"<td>{_num(r.get('wall_seconds'))}</td><td>{_num(r.get('cpu_seconds'))}</td>"
         f"<td>{_num(r.get('rows_written'))}</td><td>{_num(r.get('peak_rss_mb'))}</td></tr>"
-        for r in data.runs
+        for r in runs
     )
     return (
         "<h2>Recent runs</h2><table id='runs'><tr><th>run</th><th>job</th><th>status</th>"
