@@ -26,9 +26,11 @@ def test_an_empty_quarantine_reads_as_an_empty_frame_with_the_contract_columns(r
     assert held.empty and list(held.columns) == QUARANTINE_SCHEMA.names
 
 
-def test_runs_are_kept_apart_and_read_together_or_alone(repo):
+def test_runs_are_kept_apart_and_read_together_or_alone(repo, tmp_path):
+    other = tmp_path / "other_vendor.csv"  # the same faults from another source file
+    other.write_text(FAULTY.read_text().replace("AAA", "AAB").replace("BBB", "BBC"))
     import_bars(FAULTY, repo, run_id="20260101T000000Z-aaaaaa")
-    import_bars(FAULTY, repo, run_id="20260102T000000Z-bbbbbb")
+    import_bars(other, repo, run_id="20260102T000000Z-bbbbbb")
 
     assert sorted(p.name for p in repo.quarantine.iterdir()) == [
         "20260101T000000Z-aaaaaa.parquet",
