@@ -92,6 +92,7 @@ def group_findings(
             key=lambda c: (len({f.subject for f in cover[c]}), _rank(c, members), -dependents[c]),
             default=None,
         )
+        best = _as_source(best, cover, members)
         if best is None or not cover[best]:
             for f in remaining:  # features without catalogue inputs: their own incident
                 incidents.append(_incident(f.subject, "feature", [f], frozenset(), inputs))
@@ -101,6 +102,19 @@ def group_findings(
         taken = set(map(id, cover[best]))
         remaining = [f for f in remaining if id(f) not in taken]
     return sorted(incidents, key=lambda i: (i.severity != "critical", -len(i.features)))
+
+
+def _as_source(
+    best: str | None, cover: Mapping[str, list[Finding]], members: Mapping[str, frozenset[str]]
+) -> str | None:
+    """The source instead of ``best`` when every column of the source explains exactly the
+    same features (a news outage moves headlines and their times alike)."""
+    for source, columns in SOURCES.items():
+        if best in columns and source in members:
+            explained = {f.subject for f in cover[best]}
+            if all({f.subject for f in cover.get(c, [])} == explained for c in members[source]):
+                return source
+    return best
 
 
 def _rank(cause: str, members: Mapping[str, frozenset[str]]) -> int:

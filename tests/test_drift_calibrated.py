@@ -169,3 +169,13 @@ def test_day_profiles_count_repeats_and_jumps_per_symbol() -> None:
 @pytest.mark.parametrize("seed", [3, 4, 5])
 def test_noise_alone_raises_nothing_whatever_the_seed(seed: int) -> None:
     assert run_pass([windows(panel(seed))], NATURES, INPUTS).incidents == []
+
+
+def test_a_feed_whose_columns_move_together_is_named_by_its_source() -> None:
+    from monitoring.calibrated import Finding
+
+    inputs = {"n:a": ("headline", "published_at"), "n:b": ("headline", "published_at"),
+              "p:c": ("close",)}  # fmt: skip
+    found = [Finding("n", x, "missing", "count", 0.6, 0.05, 0.1) for x in ("a", "b")]
+    (incident,) = group_findings(found, inputs)
+    assert (incident.cause, incident.cause_kind) == ("news", "source")
