@@ -41,9 +41,21 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].strip() if text else type(exc).__name__
 
 
-def _env_url(name: str) -> str | None:
-    value = os.environ.get(name)
-    return mask_secrets(value) if value else None
+def _where(env_name: str, address: str | None, fallback: str) -> str:
+    """The service's URL from ``env_name`` (masked) when it names ``address`` (or the error
+    names none), else the address the error names: the store may be configured elsewhere."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(env_name)
+    if value:
+        try:
+            parts = urlsplit(value)
+            configured = f"{parts.hostname}:{parts.port}"
+        except ValueError:
+            configured = None
+        if address is None or configured == address:
+            return mask_secrets(value)
+    return address or fallback
 
 
 def _is_redis_connection(exc: BaseException) -> bool:
@@ -79,10 +91,12 @@ def known_failure(exc: BaseException) -> tuple[str, str, str] | None:
             return None
         if _is_redis_connection(item):
             found = re.search(r"connecting to (\S+?)\.?(?:\s|$)", str(item))
-            where = _env_url("AXIOM_REDIS_URL") or (found[1] if found else "(redis)")
+            where = _where("AXIOM_REDIS_URL", found[1] if found else None, "(redis)")
             return "Redis unreachable", f"at {where}", _first_line(item)
         if _is_postgres_connection(item):
-            where = _env_url("AXIOM_POSTGRES_URL") or "(postgresql)"
+            found = re.search(r'server at "([^"]+)", port (\d+)', str(item))
+            address = f"{found[1]}:{found[2]}" if found else None
+            where = _where("AXIOM_POSTGRES_URL", address, "(postgresql)")
             return "PostgreSQL unreachable", f"at {where}", _postgres_reason(item)
         if _is_parquet_unreadable(item):
             found = _PARQUET_PATH.search(str(item))
