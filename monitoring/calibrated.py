@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -280,10 +281,19 @@ class _FeatureWindows:
             if finding is not None:
                 finding.since = self._since(check, finding.limit)
                 found.append(finding)
-        scores["ks"] = _ks(self.current, self.reference)
-        scores["range"] = range_score(self.current, self.reference)
+        if self.nature in STATIONARY:
+            scores["ks"] = self.ks_now
+        scores["range"] = self.range_now
         scores["missing_share"] = _missing(self.current)
         return found, scores
+
+    @cached_property
+    def ks_now(self) -> float:
+        return _ks(self.current, self.reference)
+
+    @cached_property
+    def range_now(self) -> float:
+        return range_score(self.current, self.reference)
 
     def _finding(self, check: Check, value: float, usual: float, limit: float,
                  p_value: float | None = None) -> Finding:  # fmt: skip
@@ -302,7 +312,7 @@ class _FeatureWindows:
 
     def _range(self, config: CalibratedConfig) -> Finding | None:
         usual = max(self.stats.range)
-        value = range_score(self.current, self.reference)
+        value = self.range_now
         limit = max(config.range_floor, config.range_margin * usual)
         if not value >= limit:
             return None
@@ -315,7 +325,7 @@ class _FeatureWindows:
 
     def _distribution(self, config: CalibratedConfig) -> Finding | None:
         null = np.array(self.stats.ks)
-        value = _ks(self.current, self.reference)
+        value = self.ks_now
         if len(null) < config.min_chunks or not math.isfinite(value):
             return None
         usual = float(null.max())
