@@ -13,7 +13,9 @@ BASE_FACET = {
 
 
 def _facet(required: list[str], properties: dict) -> dict:
-    return {"allOf": [BASE_FACET, {"type": "object", "required": required, "properties": properties}]}
+    return {
+        "allOf": [BASE_FACET, {"type": "object", "required": required, "properties": properties}]
+    }
 
 
 INPUT_FIELD = {
