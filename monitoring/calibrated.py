@@ -18,7 +18,7 @@ missing           share of missing values                       >= chunks' max +
                                                                  ``missing_floor`` and
                                                                  >= ``step_margin`` x max
 constant_runs     share of values equal to the symbol's          Poisson tail, BH-significant,
-                  previous one (not codes, counts, filings)     and >= ``step_margin`` x max
+                  previous one (levels, sums, return-like)      and >= ``step_margin`` x max
 jumps             share of steps > 40% (levels, sums only)      as constant_runs
 range             max(|median shift| / reference 5-95% spread,  >= max(``range_floor``,
                   |log spread ratio|)                            ``range_margin`` x max)
@@ -48,8 +48,9 @@ Check = Literal["distribution", "missing", "constant_runs", "jumps", "range", "t
 QUALITY_CHECKS: frozenset[str] = frozenset({"missing", "constant_runs", "jumps", "range", "type"})
 """Data-quality drift, reported apart from distribution drift."""
 STATIONARY = frozenset({"bounded_oscillator", "return_like", "count", "fundamental", "categorical"})
-NO_RUNS = frozenset({"categorical", "count", "fundamental"})
-"""Natures that repeat by design: constant runs are not checked."""
+NO_RUNS = frozenset({"categorical", "count", "fundamental", "bounded_oscillator"})
+"""Natures that repeat by design (codes, tallies, filings, oscillators pinned at a bound):
+constant runs are not checked."""
 JUMPING = frozenset({"level", "cumulative"})
 """Natures whose steps between bars are checked."""
 

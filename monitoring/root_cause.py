@@ -92,7 +92,7 @@ def group_findings(
             key=lambda c: (len({f.subject for f in cover[c]}), _rank(c, members), -dependents[c]),
             default=None,
         )
-        best = _as_source(best, cover, members)
+        best = _as_source(_specific(best, cover, members, dependents), cover, members)
         if best is None or not cover[best]:
             for f in remaining:  # features without catalogue inputs: their own incident
                 incidents.append(_incident(f.subject, "feature", [f], frozenset(), inputs))
@@ -102,6 +102,33 @@ def group_findings(
         taken = set(map(id, cover[best]))
         remaining = [f for f in remaining if id(f) not in taken]
     return sorted(incidents, key=lambda i: (i.severity != "critical", -len(i.features)))
+
+
+SPECIFIC_SHARE = 0.9
+"""An input or view explaining this share of what a whole source explains is named instead
+(one stray finding elsewhere must not turn a volume fault into a fault of every bar column)."""
+
+
+def _specific(
+    best: str | None,
+    cover: Mapping[str, list[Finding]],
+    members: Mapping[str, frozenset[str]],
+    dependents: Mapping[str, int],
+) -> str | None:
+    if best not in SOURCES:
+        return best
+    size = len({f.subject for f in cover[best]})
+    narrower = [
+        c
+        for c in cover
+        if c not in SOURCES and len({f.subject for f in cover[c]}) >= max(2, SPECIFIC_SHARE * size)
+    ]
+    if not narrower:
+        return best
+    return max(
+        narrower,
+        key=lambda c: (len({f.subject for f in cover[c]}), _rank(c, members), -dependents[c]),
+    )
 
 
 def _as_source(
