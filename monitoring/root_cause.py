@@ -222,9 +222,11 @@ def _effect(
     clock = [f for f in findings if f.check == "range" and f.before is not None]
     if cause == TIME_OF_DAY_INPUT and clock:
         return f"time of day {clock[0].before:.4g} h → {clock[0].after:.4g} h UTC"
+    factor = level_factor(findings, group, inputs)
+    if factor:  # a change of level says most, whichever check flagged first
+        return f"×{_round(factor)} in level"
     if lead.check == "range":
-        factor = level_factor(findings, group, inputs)
-        return f"×{_round(factor)} in level" if factor else "range moved"
+        return "range moved"
     if lead.check == "missing":
         return f"missing share {lead.usual:.0%} → {lead.value:.0%}"
     return _KIND_WORDS.get(lead.check, lead.check)
