@@ -25,8 +25,9 @@ range             max(|median shift| / reference 5-95% spread,  >= max(``range_f
 type              infinite values where the reference has none  any
 ================= ============================================= ===========================
 
-Every p-value of one pass (all views, all features) goes through one Benjamini–Hochberg
-procedure at ``fdr``, so hundreds of features do not turn chance into alerts.
+The p-values of one pass (all views, all features) go through Benjamini–Hochberg at
+``fdr``, quality tests and distribution tests as two families, so hundreds of features do
+not turn chance into alerts and many faults do not loosen the distribution threshold.
 """
 
 from __future__ import annotations
@@ -243,12 +244,17 @@ def check_windows(
 def control_false_discoveries(checks: Sequence[ViewCheck], fdr: float) -> list[Finding]:
     """Findings that hold after Benjamini–Hochberg over every p-value of ``checks``."""
     findings = [f for c in checks for f in c.findings]
-    tested = sorted((f for f in findings if f.p_value is not None), key=lambda f: f.p_value)
-    cutoff = -1
-    for rank, finding in enumerate(tested, start=1):
-        if finding.p_value <= fdr * rank / max(len(tested), 1):  # type: ignore[operator]
-            cutoff = rank
-    kept = set(map(id, tested[:cutoff])) if cutoff > 0 else set()
+    kept: set[int] = set()
+    for family in (True, False):  # quality and distribution tests are controlled apart, so
+        tested = sorted(  # many quality faults do not loosen the distribution threshold
+            (f for f in findings if f.p_value is not None and f.quality == family),
+            key=lambda f: f.p_value,
+        )
+        cutoff = -1
+        for rank, finding in enumerate(tested, start=1):
+            if finding.p_value <= fdr * rank / max(len(tested), 1):  # type: ignore[operator]
+                cutoff = rank
+        kept |= set(map(id, tested[:cutoff])) if cutoff > 0 else set()
     return [f for f in findings if f.p_value is None or id(f) in kept]
 
 
