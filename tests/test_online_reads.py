@@ -24,7 +24,7 @@ from feast.feature_server_utils import convert_response_to_dict
 
 from axiom_features.materialize.fast_engine import ENGINE_TYPE
 from axiom_features.online import fast_read
-from axiom_features.online.reader import FastOnlineResponse
+from axiom_features.online.read_result import FastOnlineResponse
 from axiom_features.online.server import create_app
 from tests.conftest import copy_feature_repo
 from tests.online_fixtures import (

@@ -16,7 +16,9 @@ from feast import FeatureService, FeatureStore
 from feast.feature_server_utils import convert_response_to_dict
 from feast.infra.online_stores.redis import RedisOnlineStore
 
-from axiom_features.online.reader import NotCovered, OnlineResult, read_online
+from axiom_features.online.read_plan import NotCovered
+from axiom_features.online.read_result import OnlineResult
+from axiom_features.online.reader import read_online
 from axiom_features.online.requests import OnlineRequest, RequestLimits, parse_request
 
 

@@ -22,7 +22,9 @@ from feast import FeatureService, RepoConfig
 from feast.infra.registry.base_registry import BaseRegistry
 from feast.online_response import OnlineResponse
 
-from axiom_features.online.reader import FastOnlineResponse, NotCovered, read_online
+from axiom_features.online.read_plan import NotCovered
+from axiom_features.online.read_result import FastOnlineResponse
+from axiom_features.online.reader import read_online
 from axiom_features.online.redis_store import AxiomRedisOnlineStore, AxiomRedisOnlineStoreConfig
 
 STORE_TYPE = "axiom_features.online.fast_store.AxiomFastRedisOnlineStore"
