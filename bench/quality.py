@@ -363,8 +363,12 @@ def small_file_case() -> dict[str, Any]:
 
 
 def _previous_cases() -> list[dict[str, Any]]:
+    """The previous result's cases, each stamped with when it was measured."""
     path = RESULTS_DIR / "quality.json"
-    return json.loads(path.read_text())["cases"] if path.exists() else []
+    if not path.exists():
+        return []
+    previous = json.loads(path.read_text())
+    return [{"when": previous["when"], **case} for case in previous["cases"]]
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def table(results_dir: Path = RESULTS_DIR) -> str:
                         _number(case.get("ratio")),
                         _number(case.get("peak_rss_mb")),
                         case.get("goal", ""),
-                        result["when"][:10],
+                        case.get("when", result["when"])[:10],
                     ]
                 )
                 + " |"
