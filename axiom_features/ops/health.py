@@ -32,7 +32,7 @@ from axiom_features.offline.coverage import gap_line, missing_symbols
 from axiom_features.online.freshness import is_redis, newest_online
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog
-from axiom_features.resilience.errors import describe
+from axiom_features.resilience.errors import describe, is_transient
 from monitoring.config import MonitoringConfig, load_config
 from monitoring.sla import STATUS_RANK, SessionSLA, check, sla_history
 
@@ -95,6 +95,10 @@ def read_freshness(root: Path) -> dict[str, list[tuple[datetime, datetime]]]:
     return readings
 
 
+class OnlineStoreUnreachable(Exception):
+    """The online store did not answer: every view's freshness check has this finding."""
+
+
 def check_health(
     root: Path,
     profile: str = "default",
@@ -111,9 +115,17 @@ def check_health(
     report = HealthReport(checked_at=now.isoformat())
     report.checks += registry_checks(store, registered)
     report.checks += lifecycle_checks(root, store)
+    unreachable: str | None = None  # the online store's connection failure, met once
     for view in registered.values():
         report.checks.append(offline_check(root, view))
-        report.checks.append(freshness_check(root, store, view, now, config))
+        if unreachable is not None:
+            report.checks.append(Check("freshness", view.name, "critical", unreachable))
+            continue
+        try:
+            report.checks.append(freshness_check(root, store, view, now, config))
+        except OnlineStoreUnreachable as exc:
+            unreachable = str(exc)
+            report.checks.append(Check("freshness", view.name, "critical", unreachable))
     report.checks += run_checks(root, now)
     readings = read_freshness(root)
     for name, view in registered.items():
@@ -227,6 +239,8 @@ def freshness_check(
     try:
         newest = newest_online_event(root, store, view)
     except Exception as exc:  # an unreachable store is this check's finding, not a crash
+        if is_transient(exc):  # the same for every view: asked once, not per view
+            raise OnlineStoreUnreachable(f"online store: {describe(exc)}") from exc
         return Check("freshness", view.name, "critical", f"online store: {describe(exc)}")
     if newest is not None:
         record_freshness(root, view.name, newest, now)
