@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.bars import generate_bars, vendor_frame
 
 NOW = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
 
@@ -19,17 +19,7 @@ def clean_bars(symbols: int | list[str] = 3, days: int = 120, seed: int = 11) ->
 
 def write_vendor_csv(bars: pd.DataFrame, path: Path) -> Path:
     """``bars`` as a vendor CSV (Date, Ticker, Open, High, Low, Close, Volume), lines = row + 2."""
-    vendor = pd.DataFrame(
-        {
-            "Date": bars["event_timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Ticker": bars["symbol"],
-            "Open": bars["open"],
-            "High": bars["high"],
-            "Low": bars["low"],
-            "Close": bars["close"],
-            "Volume": bars["volume"],
-        }
-    )
+    vendor = vendor_frame(bars)
     path.parent.mkdir(parents=True, exist_ok=True)
     vendor.to_csv(path, index=False)
     return path

@@ -18,7 +18,7 @@ from axiom_features.ops.monitor import MonitorResult, monitor
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline import jobs
 from axiom_features.pipeline.transform_job import TransformResult
-from axiom_features.synthetic.bars import generate_bars
+from axiom_features.synthetic.bars import generate_bars, vendor_frame
 from axiom_features.synthetic.fundamentals import generate_fundamentals, price_levels_of
 from axiom_features.synthetic.news import generate_news
 from monitoring.alert_routes import LogRouteConfig
@@ -82,17 +82,7 @@ def write_incoming_csv(bars: pd.DataFrame, path: Path) -> Path:
     The faults show the gate at work: a bar whose high is below its low, an exact duplicate
     row and a missing close. They are appended after the clean rows.
     """
-    vendor = pd.DataFrame(
-        {
-            "Date": bars["event_timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Ticker": bars["symbol"],
-            "Open": bars["open"],
-            "High": bars["high"],
-            "Low": bars["low"],
-            "Close": bars["close"],
-            "Volume": bars["volume"],
-        }
-    )
+    vendor = vendor_frame(bars)
     last = vendor.groupby("Ticker").tail(1)
     bad_range = last.iloc[[0]].copy()
     bad_range[["High", "Low"]] = bad_range[["Low", "High"]].to_numpy() * [0.9, 1.1]

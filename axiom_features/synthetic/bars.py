@@ -131,3 +131,18 @@ def generate_bars(
     bars["created_timestamp"] = pd.Series(received, index=bars.index).astype("datetime64[us, UTC]")
     bars["source"] = source
     return bars
+
+
+def vendor_frame(bars: pd.DataFrame) -> pd.DataFrame:
+    """``bars`` in a vendor's spelling: Date (ISO, UTC), Ticker, Open, High, Low, Close, Volume."""
+    return pd.DataFrame(
+        {
+            "Date": bars["event_timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Ticker": bars["symbol"],
+            "Open": bars["open"],
+            "High": bars["high"],
+            "Low": bars["low"],
+            "Close": bars["close"],
+            "Volume": bars["volume"],
+        }
+    )
