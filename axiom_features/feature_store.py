@@ -47,10 +47,15 @@ def open_store(root: Path, profile: str = "default") -> FeatureStore:
 @contextmanager
 def offline_kind_of(store: FeatureStore) -> Iterator[str]:
     """``AXIOM_OFFLINE`` set to the kind of source the store's offline store reads
-    (``postgres`` or ``file``) while definitions are imported afresh."""
+    (``postgres`` or ``file``) while definitions are imported afresh from the store's own
+    repo (first on ``sys.path``, earlier imports of ``feature_repo`` dropped)."""
     kind = "postgres" if "postgres" in type(store.config.offline_store).__name__.lower() else "file"
     previous = os.environ.get("AXIOM_OFFLINE")
     os.environ["AXIOM_OFFLINE"] = kind
+    root = str(Path(store.repo_path))
+    if root in sys.path:  # another repo's copy must not shadow this one's definitions
+        sys.path.remove(root)
+    sys.path.insert(0, root)  # definitions import each other as ``feature_repo.*``
     for name in [m for m in sys.modules if m == "feature_repo" or m.startswith("feature_repo.")]:
         del sys.modules[name]  # sources are chosen at import time
     try:
@@ -68,8 +73,6 @@ def apply_definitions(store: FeatureStore) -> list[str]:
     Returns the names of the feature views now registered.
     """
     root = Path(store.repo_path)
-    if str(root) not in sys.path:  # definitions import each other as ``feature_repo.*``
-        sys.path.insert(0, str(root))
     with offline_kind_of(store):
         contents = _get_repo_contents(root, store.config.project, store.config)
     apply_total_with_repo_instance(
