@@ -11,6 +11,10 @@ from the parent, so nothing depends on what the caller imported or threads it st
 a few batches in flight at a time. A worker holds one symbol's outputs at once and returns
 only row counts, so memory stays bounded whatever the number of symbols. Workers die with
 the job's process (``PR_SET_PDEATHSIG``): a killed job leaves no worker writing files.
+
+With Ray selected (:mod:`axiom_features.scaleout.settings`) and enough symbols, the same
+batches run as plain Ray tasks on the cluster's nodes; every node must reach the repo's
+``data/`` folder at the same path. A batch rerun after its node died rewrites the same files.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ from axiom_features.pipeline.family_inputs import (
 )
 from axiom_features.pipeline.versions import archive_if_changed, save_snapshot
 from axiom_features.resilience.liveness import die_with_parent
+from axiom_features.scaleout.cluster import cluster_cpus, ray_session
+from axiom_features.scaleout.settings import ComputeSettings, compute_settings
+from axiom_features.scaleout.tasks import run_batches
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
 from transforms.families import family_named
@@ -77,6 +84,10 @@ class TransformResult:
     """Views that received infinite values, and how many (NaN warm-up rows not counted)."""
     notes: list[str] = field(default_factory=list)
     """What the user should know about the values written (e.g. a missing benchmark)."""
+    engine: str = "local"
+    """Where the symbols were computed: ``local`` or ``ray``."""
+    batches_per_node: dict[str, int] = field(default_factory=dict)
+    """With Ray: how many symbol batches each cluster node ran."""
 
 
 @dataclass
@@ -266,6 +277,28 @@ def _run_parallel(
             raise
 
 
+def _run_on_ray(
+    repo: RepoPaths,
+    symbols: list[str],
+    view_names: list[str],
+    created: datetime,
+    settings: ComputeSettings,
+    on_batch: Callable[[list[SymbolOutcome], int], None],
+    market_path: Path | None,
+) -> dict[str, int]:
+    """Symbol batches as Ray tasks, two per cluster CPU in flight; batches run per node."""
+    batches = _batches(symbols, settings.batch_size)
+    market = str(market_path) if market_path else None
+    with ray_session(settings):
+        placement = run_batches(
+            _transform_batch,
+            [(str(repo.root), batch, view_names, created, market) for batch in batches],
+            lambda index, outcomes: on_batch(outcomes, len(batches[index])),
+            in_flight=2 * cluster_cpus(),
+        )
+    return dict(placement.batches_per_node)
+
+
 def profile_written_days(repo: RepoPaths, versions: dict[str, str]) -> None:
     """Day profiles (kind ``offline_daily``) of what was written, under the current run."""
     from axiom_features.ops.offline_profiles import profile_offline_days
@@ -283,9 +316,11 @@ def run_transform_job(
     workers: int = 1,
     batch_size: int = 50,
     progress: Progress | None = None,
+    compute: ComputeSettings | None = None,
 ) -> TransformResult:
     """Compute ``views`` (default: all) for ``symbols`` (default: the lake's) into the
-    offline tables."""
+    offline tables; ``compute`` (default: the repo's ``feature_store.yaml`` and the
+    environment) says whether Ray runs them."""
     started = time.perf_counter()
     recover(repo)  # an import killed half-way is finished or undone before bars are read
     created = datetime.now(UTC)
@@ -323,7 +358,11 @@ def run_transform_job(
     needs = {need for view in specs for need in family_named(cat.family_of(view.name)).needs}
     market_path = write_market_closes(repo) if "market" in needs else None
     notes = _market_notes(names, market_path)
-    if workers == 1 or len(chosen) <= 1:
+    settings = compute or compute_settings(repo.root / "feature_store.yaml")
+    per_node: dict[str, int] = {}
+    if settings.uses_ray(len(chosen)):
+        per_node = _run_on_ray(repo, chosen, names, created, settings, on_batch, market_path)
+    elif workers == 1 or len(chosen) <= 1:
         plan = plan_for(talib_only(specs))
         for symbol in chosen:
             on_batch([transform_symbol(repo, symbol, specs, plan, created, market_path)], 1)
@@ -344,6 +383,8 @@ def run_transform_job(
         archived=archived,
         non_finite=infinite,
         notes=notes,
+        engine="ray" if per_node else "local",
+        batches_per_node=per_node,
     )
 
 
