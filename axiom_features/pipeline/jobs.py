@@ -21,6 +21,7 @@ from axiom_features.pipeline.runs import RunLog
 from axiom_features.pipeline.transform_job import TransformResult, run_transform_job
 from axiom_features.quality.consensus.merge import ConsensusResult
 from axiom_features.quality.release import ReleaseResult
+from axiom_features.scaleout.settings import ComputeSettings, compute_settings
 
 Progress = Callable[[int, int], None]
 
@@ -141,8 +142,14 @@ def transform(
             record.parameters["forced_over"] = [r.run_id for r in forced]
         record.inputs = ["lake:bars"]
         result = run_transform_job(
-            RepoPaths(root), symbols=symbols, views=views, workers=workers, progress=progress
+            RepoPaths(root),
+            symbols=symbols,
+            views=views,
+            workers=workers,
+            progress=progress,
+            compute=_profile_compute(root, profile),
         )
+        record.parameters["engine"] = result.engine
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
         for view, count in result.non_finite.items():
@@ -152,6 +159,15 @@ def transform(
             load_offline(root, profile, views=result.views, symbols=symbols)
             record.outputs += [f"postgres:{v}" for v in result.views]
     return result
+
+
+def _profile_compute(root: Path, profile: str | None) -> ComputeSettings | None:
+    """The compute settings of ``profile``'s ``feature_store.yaml``; None: the repo's own."""
+    if profile is None:
+        return None
+    from axiom_features.feature_store import profile_yaml
+
+    return compute_settings(profile_yaml(root, profile))
 
 
 def profile_offline_is_postgres(root: Path, profile: str) -> bool:
