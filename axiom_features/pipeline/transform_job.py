@@ -153,26 +153,26 @@ def talib_only(views: Sequence[ViewSpec]) -> list[ViewSpec]:
     return [v for v in views if catalogue().family_of(v.name) == "talib"]
 
 
-def _write_view(
-    repo: RepoPaths, view: ViewSpec, symbol: str, keys: list[pa.Array], columns: list[pa.Array]
-) -> int:
+def write_view_table(repo: RepoPaths, view: ViewSpec, symbol: str, table: pa.Table) -> int:
     """Write one view's table for ``symbol``; returns how many infinite values it holds."""
-    table = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
     out_dir = repo.offline_view(view.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(table, symbol_file(out_dir, symbol))
-    return sum(int(np.isinf(c.to_numpy(zero_copy_only=False)).sum()) for c in columns)
+    return sum(
+        int(np.isinf(table.column(f).to_numpy(zero_copy_only=False)).sum())
+        for f in view.feature_names
+    )
 
 
-def transform_symbol(
+def symbol_tables(
     repo: RepoPaths,
     symbol: str,
     views: Sequence[ViewSpec],
     plan: Plan,
     created: datetime,
     market_path: Path | None = None,
-) -> SymbolOutcome:
-    """Compute and write every view for one symbol; returns rows and infinities per view.
+) -> dict[str, pa.Table]:
+    """Every view's offline table for one symbol, computed from its whole series in the lake.
 
     ``plan`` covers the TA-Lib views among ``views``; the other families compute from a
     :class:`~transforms.family.SymbolInputs` holding what they asked for.
@@ -184,14 +184,13 @@ def transform_symbol(
         stamps,
         pa.repeat(pa.scalar(created, UTC_TIMESTAMP), n),
     ]
-    rows, infinite = {}, {}
+    tables: dict[str, pa.Table] = {}
     fast = talib_only(views)
     if fast:
         matrix = compute_matrix(plan, arrays)
         for view, (_, start, end) in zip(fast, plan.views, strict=True):
             columns = [pa.array(matrix[r]) for r in range(start, end)]
-            infinite[view.name] = _write_view(repo, view, symbol, keys, columns)
-            rows[view.name] = n
+            tables[view.name] = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
     others = [v for v in views if v not in fast]
     if others:
         bars = pd.DataFrame({"event_timestamp": stamps.to_pandas(), **arrays})
@@ -201,8 +200,26 @@ def transform_symbol(
             frame = family.compute(family_views, inputs)
             for view in family_views:
                 columns = [pa.array(frame[f].to_numpy(np.float64)) for f in view.feature_names]
-                infinite[view.name] = _write_view(repo, view, symbol, keys, columns)
-                rows[view.name] = n
+                tables[view.name] = pa.Table.from_arrays(
+                    keys + columns, schema=offline_schema(view)
+                )
+    return tables
+
+
+def transform_symbol(
+    repo: RepoPaths,
+    symbol: str,
+    views: Sequence[ViewSpec],
+    plan: Plan,
+    created: datetime,
+    market_path: Path | None = None,
+) -> SymbolOutcome:
+    """Compute and write every view for one symbol; returns rows and infinities per view."""
+    by_name = {v.name: v for v in views}
+    rows, infinite = {}, {}
+    for name, table in symbol_tables(repo, symbol, views, plan, created, market_path).items():
+        infinite[name] = write_view_table(repo, by_name[name], symbol, table)
+        rows[name] = table.num_rows
     return SymbolOutcome(rows, {v: k for v, k in infinite.items() if k})
 
 
@@ -316,14 +333,13 @@ def run_transform_job(
     workers: int = 1,
     batch_size: int = 50,
     progress: Progress | None = None,
-    compute: ComputeSettings | None = None,
+    created: datetime | None = None,
 ) -> TransformResult:
     """Compute ``views`` (default: all) for ``symbols`` (default: the lake's) into the
-    offline tables; ``compute`` (default: the repo's ``feature_store.yaml`` and the
-    environment) says whether Ray runs them."""
+    offline tables; every row's ``created_timestamp`` is ``created`` (default: now)."""
     started = time.perf_counter()
     recover(repo)  # an import killed half-way is finished or undone before bars are read
-    created = datetime.now(UTC)
+    created = created or datetime.now(UTC)
     cat = catalogue()
     specs = cat.select(views)
     names = [v.name for v in specs]
