@@ -31,8 +31,10 @@ def profile_offline_days(
     *,
     run_id: str,
     full: bool = False,
+    refresh: frozenset[str] = frozenset(),
 ) -> dict[str, int]:
-    """Profile new days of each view (``{name: version}``); returns days profiled per view."""
+    """Profile new days of each view (``{name: version}``), and the days in ``refresh``
+    (ISO dates whose values were rewritten); returns days profiled per view."""
     store = ProfileStore(repo.profiles)
     done: dict[str, int] = {}
     for view, version in views.items():
@@ -47,6 +49,7 @@ def profile_offline_days(
             day
             for day, n in rows.items()
             if day not in stored
+            or day in refresh
             or stored[day][1] != n
             or stored[day][0].feature_view_version != version
         )
