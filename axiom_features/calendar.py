@@ -135,3 +135,8 @@ def close_of_dates(dates: pd.Series, exchange: str = "XNYS") -> pd.Series:
     regular = (days + pd.Timedelta(hours=16)).dt.tz_localize(cal.tz, nonexistent="NaT")
     fallback = regular.dt.tz_convert("UTC")
     return stamped.fillna(fallback).astype("datetime64[us, UTC]")
+
+
+def trading_sessions(exchange: str = "XNYS") -> pd.DatetimeIndex:
+    """Every session date of ``exchange`` the calendar covers (naive dates, oldest first)."""
+    return pd.DatetimeIndex(_calendar(exchange).sessions)
