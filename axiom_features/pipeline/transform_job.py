@@ -334,9 +334,12 @@ def run_transform_job(
     batch_size: int = 50,
     progress: Progress | None = None,
     created: datetime | None = None,
+    compute: ComputeSettings | None = None,
 ) -> TransformResult:
     """Compute ``views`` (default: all) for ``symbols`` (default: the lake's) into the
-    offline tables; every row's ``created_timestamp`` is ``created`` (default: now)."""
+    offline tables; every row's ``created_timestamp`` is ``created`` (default: now).
+    ``compute`` (default: the repo's ``feature_store.yaml`` and the environment) says
+    whether Ray runs them."""
     started = time.perf_counter()
     recover(repo)  # an import killed half-way is finished or undone before bars are read
     created = created or datetime.now(UTC)
