@@ -140,3 +140,8 @@ def close_of_dates(dates: pd.Series, exchange: str = "XNYS") -> pd.Series:
 def trading_sessions(exchange: str = "XNYS") -> pd.DatetimeIndex:
     """Every session date of ``exchange`` the calendar covers (naive dates, oldest first)."""
     return pd.DatetimeIndex(_calendar(exchange).sessions)
+
+
+def exchange_timezone(exchange: str = "XNYS") -> str:
+    """The time zone of ``exchange``'s local dates (``America/New_York`` for XNYS)."""
+    return str(_calendar(exchange).tz)
