@@ -17,6 +17,7 @@ The environment wins over the file: ``AXIOM_COMPUTE`` (``local``/``ray``), ``RAY
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,10 +62,15 @@ _ENV = {
 }
 
 
-def _file_block(config_file: Path | None) -> dict[str, Any]:
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
+
+
+def _file_block(config_file: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The ``compute:`` block, ``${NAME}`` replaced from ``environ`` (unset: left out)."""
     if config_file is None or not config_file.is_file():
         return {}
-    document = yaml.safe_load(os.path.expandvars(config_file.read_text())) or {}
+    text = _VARIABLE.sub(lambda m: environ.get(m.group(1), ""), config_file.read_text())
+    document = yaml.safe_load(text) or {}
     block = document.get("compute") or {}
     if not isinstance(block, dict):
         raise ValueError(f"{config_file}: 'compute' must be a mapping")
@@ -76,7 +82,7 @@ def compute_settings(
 ) -> ComputeSettings:
     """The settings of ``config_file``'s ``compute:`` block, overridden by the environment."""
     environ = os.environ if environ is None else environ
-    values = _file_block(config_file)
+    values = _file_block(config_file, environ)
     unknown = set(values) - set(ComputeSettings.__dataclass_fields__)
     if unknown:
         raise ValueError(f"{config_file}: unknown compute setting(s): {', '.join(sorted(unknown))}")
