@@ -1,0 +1,1 @@
+"""Bar-based features carried forward one bar at a time, equal to the batch transform."""

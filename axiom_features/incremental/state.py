@@ -1,0 +1,213 @@
+"""Incremental feature state: warm it from history, update it with new bars, save and load it.
+
+``warm(history)`` builds the state of every bar-based view (TA-Lib, microstructure, risk,
+regime) from bars with columns ``symbol``, ``event_timestamp`` and OHLCV;
+``update(state, bars)`` takes the next bars and returns their feature rows, one per bar,
+equal to what the batch transform computes on the same bars. ``save``/``load`` write and
+read a state atomically. A state is a function of the bars it has seen, so it is saved as
+those bars and loading warms again (TA-Lib's handles cannot be written to disk).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from axiom_features.incremental.bar_history import OHLCV, BarHistory
+from axiom_features.incremental.talib_handles import TalibHandles
+from axiom_features.incremental.window_families import (
+    TAIL_BARS,
+    MarketTail,
+    tail_rows,
+    window_views,
+)
+from transforms.catalogue import catalogue
+from transforms.specs import ViewSpec
+
+BAR_FAMILIES: tuple[str, ...] = ("talib", "microstructure", "risk", "regime")
+KEY_COLUMNS: tuple[str, ...] = ("symbol", "event_timestamp")
+
+
+def bar_views() -> list[ViewSpec]:
+    """Every catalogue view computed from bars alone (and the market of bars)."""
+    return [v for v in catalogue().views.values() if catalogue().family_of(v.name) in BAR_FAMILIES]
+
+
+@dataclass
+class SymbolState:
+    """One symbol's bars and its TA-Lib handles."""
+
+    history: BarHistory
+    talib: TalibHandles | None
+
+
+@dataclass
+class IncrementalState:
+    """Feature state of every symbol seen, over ``views``."""
+
+    views: list[ViewSpec]
+    symbols: dict[str, SymbolState] = field(default_factory=dict)
+    market: MarketTail | None = None
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for view in self.views for f in view.features]
+
+    def last_time(self, symbol: str) -> pd.Timestamp | None:
+        """The newest bar time of ``symbol`` in the state (None for an unknown symbol)."""
+        state = self.symbols.get(symbol)
+        last = state.history.last_time if state else None
+        return None if last is None else pd.Timestamp(last, tz="UTC")
+
+
+def _talib_views(views: Sequence[ViewSpec]) -> list[ViewSpec]:
+    return [v for v in views if catalogue().family_of(v.name) == "talib"]
+
+
+def _nanoseconds(stamps: pd.Series) -> np.ndarray:
+    return pd.DatetimeIndex(stamps).tz_convert("UTC").as_unit("ns").asi8
+
+
+def _sorted_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    bars = bars.loc[:, [*KEY_COLUMNS, *OHLCV]].copy()
+    bars["event_timestamp"] = pd.to_datetime(bars["event_timestamp"], utc=True)
+    for name in OHLCV:
+        bars[name] = bars[name].astype(np.float64)
+    return bars.sort_values(["event_timestamp", "symbol"], kind="stable").reset_index(drop=True)
+
+
+def warm(history: pd.DataFrame, views: Sequence[ViewSpec] | None = None) -> IncrementalState:
+    """The state after ``history`` (any symbols, any order; one bar per symbol and time)."""
+    given = list(views) if views is not None else bar_views()
+    chosen = _talib_views(given) + [v for v in given if v not in _talib_views(given)]
+    state = IncrementalState(chosen)
+    bars = _sorted_bars(history)
+    closes = bars.pivot_table(
+        index="event_timestamp", columns="symbol", values="close", aggfunc="last"
+    )
+    closes.columns = [str(c) for c in closes.columns]
+    state.market = MarketTail(closes.astype(np.float64))
+    talib_views = _talib_views(chosen)
+    for symbol, rows in bars.groupby("symbol", sort=True):
+        times = _nanoseconds(rows["event_timestamp"])
+        if np.any(times[1:] <= times[:-1]):
+            raise ValueError(f"history of {symbol}: more than one bar at a time")
+        arrays = {name: rows[name].to_numpy(np.float64) for name in OHLCV}
+        history_ = BarHistory(times, arrays)
+        handles = TalibHandles(talib_views, history_.arrays()) if talib_views else None
+        state.symbols[str(symbol)] = SymbolState(history_, handles)
+    return state
+
+
+def update(state: IncrementalState, bars: pd.DataFrame) -> pd.DataFrame:
+    """Carry ``state`` over ``bars``; one feature row per bar (keys first, then features).
+
+    Each symbol's bars must be newer than everything the state holds for it. Market-wide
+    features of a time are the batch's when every bar of that time is in ``bars`` or before.
+    """
+    new = _sorted_bars(bars)
+    if new.empty:
+        return pd.DataFrame(columns=[*KEY_COLUMNS, *state.feature_names])
+    talib_views = _talib_views(state.views)
+    names = state.feature_names
+    out = np.full((len(new), len(names)), np.nan)
+    talib_width = sum(len(v.features) for v in talib_views)
+    times = _nanoseconds(new["event_timestamp"])
+    symbols = new["symbol"].astype(str).to_numpy()
+    values = {name: new[name].to_numpy(np.float64) for name in OHLCV}
+    touched: dict[str, list[int]] = {}
+    for i in range(len(new)):
+        symbol = symbols[i]
+        bar = {name: float(values[name][i]) for name in OHLCV}
+        entry = state.symbols.get(symbol)
+        if entry is None:
+            entry = SymbolState(BarHistory(times[:0], {n: values[n][:0] for n in OHLCV}), None)
+            if talib_views:
+                entry.talib = TalibHandles(talib_views, entry.history.arrays())
+            state.symbols[symbol] = entry
+        last = entry.history.last_time
+        if last is not None and times[i] <= last:
+            stamp = pd.Timestamp(int(times[i]), tz="UTC")
+            raise ValueError(f"bar {symbol} at {stamp} is not newer than the state's last bar")
+        entry.history.append(int(times[i]), bar)
+        if entry.talib is not None:
+            entry.talib.step(bar, entry.history.arrays, out[i, :talib_width])
+        touched.setdefault(symbol, []).append(i)
+    _update_windows(state, new, touched, out, names)
+    frame = pd.DataFrame(out, columns=names)
+    frame.insert(0, "event_timestamp", new["event_timestamp"].to_numpy())
+    frame.insert(0, "symbol", symbols)
+    return frame
+
+
+def _update_windows(
+    state: IncrementalState,
+    new: pd.DataFrame,
+    touched: dict[str, list[int]],
+    out: np.ndarray,
+    names: list[str],
+) -> None:
+    groups = window_views(state.views)
+    if not groups:
+        return
+    assert state.market is not None
+    state.market.add(new)
+    market = state.market.frame
+    position = {name: j for j, name in enumerate(names)}
+    for symbol, rows in touched.items():
+        history = state.symbols[symbol].history
+        tail = history.frame(max(0, history.size - TAIL_BARS - len(rows)))
+        columns = tail_rows(groups, symbol, tail, market, len(rows))
+        for name, column in columns.items():
+            out[rows, position[name]] = column
+
+
+def save(state: IncrementalState, path: Path) -> None:
+    """Write the state's bars to ``path`` atomically (temporary file, fsync, rename)."""
+    frames = [
+        pd.DataFrame({"symbol": symbol, "event_timestamp": s.history.times(), **s.history.arrays()})
+        for symbol, s in state.symbols.items()
+    ]
+    bars = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*KEY_COLUMNS, *OHLCV])
+    )
+    bars["event_timestamp"] = pd.to_datetime(bars["event_timestamp"].astype(np.int64), utc=True)
+    table = pa.Table.from_pandas(bars, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {b"views": ",".join(f"{v.name}={v.version}" for v in state.views).encode()}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load(path: Path) -> IncrementalState:
+    """The state :func:`save` wrote, with the views it named (failing on a changed version)."""
+    table = pq.read_table(path)
+    recorded = (table.schema.metadata or {}).get(b"views", b"").decode()
+    views = []
+    for item in filter(None, recorded.split(",")):
+        name, version = item.split("=", 1)
+        view = catalogue().view(name)
+        if view.version != version:
+            raise ValueError(
+                f"{path}: view {name!r} was saved at version {version}, the catalogue has "
+                f"{view.version}; warm the state again from the lake"
+            )
+        views.append(view)
+    return warm(table.to_pandas(), views)
