@@ -1,0 +1,128 @@
+"""Backfill of a range writes the bytes of a from-scratch run; replay says whether a recorded
+run's outputs are reproduced, and names the views a code change altered."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from axiom_features.backfill.jobs import backfill
+from axiom_features.backfill.replay import NotReplayable, replay
+from axiom_features.lakes.provenance import file_sha256
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.transform_job import run_transform_job
+from tests.conftest import REPO_ROOT
+from tests.test_transform_job import write_bars
+from tests.test_transforms import synthetic_bars
+
+SYMBOLS = ("AAA", "BBB")
+CREATED = datetime(2025, 6, 2, 21, 0, tzinfo=UTC)
+MARCH = (datetime(2021, 3, 1, tzinfo=UTC), datetime(2021, 3, 31, 23, 59, 59, tzinfo=UTC))
+VIEWS = [  # one view of each family or more
+    "ta_momentum", "ta_overlap", "fundamentals_valuation", "sentiment_trend",
+    "microstructure", "risk", "regime",
+]  # fmt: skip
+
+
+def fill_lake(root: Path, *, until: datetime | None = None) -> RepoPaths:
+    repo = RepoPaths(root)
+    for seed, symbol in enumerate(SYMBOLS):
+        frame = synthetic_bars(seed)
+        if until is not None:
+            frame = frame[frame.event_timestamp <= until]
+        write_bars(repo, symbol, frame)
+    return repo
+
+
+def offline_bytes(repo: RepoPaths) -> dict[str, str]:
+    return {
+        p.relative_to(repo.offline).as_posix(): file_sha256(p)
+        for p in sorted(repo.offline.rglob("*.parquet"))
+    }
+
+
+@pytest.fixture(scope="module")
+def from_scratch(tmp_path_factory) -> RepoPaths:
+    repo = fill_lake(tmp_path_factory.mktemp("scratch"))
+    run_transform_job(repo, views=VIEWS, created=CREATED)
+    return repo
+
+
+def test_the_lake_spans_march_2021(from_scratch):
+    stamps = pq.read_table(from_scratch.bars / "AAA.parquet").column("event_timestamp")
+    assert stamps[0].as_py() < MARCH[0] and stamps[-1].as_py() > MARCH[1]
+
+
+def test_backfill_of_a_missed_range_writes_the_bytes_of_a_from_scratch_run(tmp_path, from_scratch):
+    repo = fill_lake(tmp_path, until=MARCH[0])  # tables computed while the lake ended here
+    run_transform_job(repo, views=VIEWS, created=CREATED)
+    fill_lake(tmp_path)  # the rest of the history arrives
+    last = pq.read_table(from_scratch.bars / "AAA.parquet").column("event_timestamp")[-1]
+    backfill(tmp_path, MARCH[0], last.as_py(), views=VIEWS, created=CREATED, profile_days=False)
+    assert offline_bytes(repo) == offline_bytes(from_scratch)
+
+
+def test_backfill_replaces_wrong_values_inside_the_range_only(tmp_path, from_scratch):
+    repo = fill_lake(tmp_path)
+    shutil.copytree(from_scratch.offline, repo.offline)
+    damaged = repo.offline_view("ta_momentum") / "BBB.parquet"
+    frame = pq.read_table(damaged).to_pandas()
+    frame.loc[frame.index[-1], "rsi_14"] = -1.0  # a wrong value after the range
+    march = frame.event_timestamp.between(*MARCH)
+    frame.loc[march, "rsi_14"] = 0.0
+    frame.to_parquet(damaged, index=False)
+    result = backfill(tmp_path, *MARCH, views=["ta_momentum"], created=CREATED)
+    repaired = pq.read_table(damaged).to_pandas()
+    expected = pq.read_table(from_scratch.offline_view("ta_momentum") / "BBB.parquet")
+    expected = expected.to_pandas()
+    assert (repaired.rsi_14[march] == expected.rsi_14[march]).all()
+    assert repaired.rsi_14.iloc[-1] == -1.0  # outside the range: untouched
+    assert result.rows_per_view == {"ta_momentum": int(march.sum()) * len(SYMBOLS)}
+
+
+def test_replay_of_an_unchanged_run_is_identical(tmp_path, from_scratch):
+    fill_lake(tmp_path)
+    run = backfill(tmp_path, *MARCH, views=["ta_math", "ta_momentum"], profile_days=False)
+    report = replay(tmp_path, run.run_id)
+    assert report.identical
+    assert report.summary() == f"replay of {run.run_id}: identical"
+
+
+def test_replay_after_a_transform_parameter_changed_names_the_view(tmp_path):
+    fill_lake(tmp_path / "repo")
+    run = backfill(tmp_path / "repo", *MARCH, views=["ta_math", "ta_momentum"], profile_days=False)
+    code = tmp_path / "code"
+    shutil.copytree(REPO_ROOT / "transforms", code / "transforms")
+    source = code / "transforms" / "talib_features.py"
+    text = source.read_text()
+    assert '_on("max_close_30", "close", timeperiod=30)' in text
+    source.write_text(text.replace('"close", timeperiod=30)', '"close", timeperiod=31)', 1))
+    env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{REPO_ROOT}"}
+    axiom = ["-c", "from axiom_features.cli.app import main; main()"]
+    done = subprocess.run(
+        [sys.executable, *axiom, "--repo", str(tmp_path / "repo"), "replay", run.run_id],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    line = done.stdout.strip()
+    assert line.startswith(f"replay of {run.run_id}: differs: ta_math: ")
+    assert "ta_momentum" not in line
+    march_rows = int(line.split("ta_math: ")[1].split(" ")[0])
+    march = pq.read_table(tmp_path / "repo/data/lake/bars/AAA.parquet").to_pandas()
+    march = int(march.event_timestamp.between(*MARCH).sum())
+    assert 0 < march_rows <= march * len(SYMBOLS)  # max_close_30 alone, on March's rows
+
+
+def test_replay_refuses_when_an_input_changed(tmp_path):
+    repo = fill_lake(tmp_path)
+    run = backfill(tmp_path, *MARCH, views=["ta_momentum"], profile_days=False)
+    write_bars(repo, "AAA", synthetic_bars(7))
+    with pytest.raises(NotReplayable, match="data/lake/bars/AAA.parquet"):
+        replay(tmp_path, run.run_id)
