@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from axiom_features.cli.audit import audit
+from axiom_features.cli.backfill import backfill, replay
 from axiom_features.cli.context import Context
 from axiom_features.cli.data import generate, ingest, ingest_fundamentals, ingest_news
 from axiom_features.cli.demo import demo
@@ -73,6 +74,8 @@ COMMANDS: tuple[click.Command, ...] = (
     labels,
     verify,
     repair,
+    backfill,
+    replay,
 )
 for command in COMMANDS:
     cli.add_command(command)
