@@ -1,0 +1,1 @@
+"""The Dagster code location: assets, checks, schedule and sensor generated from the catalogue."""

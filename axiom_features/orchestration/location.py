@@ -1,0 +1,35 @@
+"""The module Dagster loads (``dagster-webserver -m axiom_features.orchestration.location``,
+``dagster-daemon``): the definitions of the repository named by ``AXIOM_REPO`` under
+``AXIOM_PROFILE``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from axiom_features.orchestration.assets import Settings
+from axiom_features.orchestration.definitions import DAILY_JOB, build_definitions
+
+REPO_VARIABLE = "AXIOM_REPO"
+PROFILE_VARIABLE = "AXIOM_PROFILE"
+WORKERS_VARIABLE = "AXIOM_PIPELINE_WORKERS"
+
+
+def settings_from_environment() -> Settings:
+    return Settings(
+        root=Path(os.environ.get(REPO_VARIABLE, ".")).resolve(),
+        profile=os.environ.get(PROFILE_VARIABLE, "default"),
+        workers=int(os.environ.get(WORKERS_VARIABLE, "1")),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(settings_from_environment())
+
+
+def daily_update_job() -> dg.JobDefinition:
+    """The daily job, rebuilt from the environment (what ``reconstructable`` points at)."""
+    return build_definitions(settings_from_environment()).resolve_job_def(DAILY_JOB)
