@@ -5,7 +5,6 @@ A view's offline table depends on the lakes its family reads (``Family.needs``);
 asset body is one of the platform's job functions, so each step leaves its run record.
 """
 
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +61,14 @@ def view_lakes() -> dict[str, list[str]]:
 
     cat = catalogue()
     return {
-        name: ["bars", *(FAMILY_LAKES[n] for n in sorted(family_named(cat.family_of(name)).needs)
-                         if n in FAMILY_LAKES)]  # fmt: skip
+        name: [
+            "bars",
+            *(
+                FAMILY_LAKES[n]
+                for n in sorted(family_named(cat.family_of(name)).needs)
+                if n in FAMILY_LAKES
+            ),
+        ]
         for name in cat.views
     }
 
@@ -72,8 +77,12 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     """Every asset of the pipeline for ``settings``' repository."""
     partitions = session_partitions(settings.exchange)
     lakes = [_lake_asset(settings, lake, partitions) for lake in LAKES]
-    return [*lakes, _offline_asset(settings, partitions), _online_asset(settings, partitions),
-            _drift_asset(settings, partitions)]  # fmt: skip
+    return [
+        *lakes,
+        _offline_asset(settings, partitions),
+        _online_asset(settings, partitions),
+        _drift_asset(settings, partitions),
+    ]
 
 
 QUALITY_GATE = "quality_gate"
@@ -82,9 +91,18 @@ QUALITY_GATE = "quality_gate"
 def _lake_asset(
     settings: Settings, lake: str, partitions: dg.PartitionsDefinition
 ) -> dg.AssetsDefinition:
-    checks = [dg.AssetCheckSpec(QUALITY_GATE, asset=lake_key(lake), blocking=True,
-                                description="The quality gate: a blocked batch stops "
-                                "everything downstream.")] if lake == "bars" else []  # fmt: skip
+    checks = (
+        [
+            dg.AssetCheckSpec(
+                QUALITY_GATE,
+                asset=lake_key(lake),
+                blocking=True,
+                description="The quality gate: a blocked batch stops everything downstream.",
+            )
+        ]
+        if lake == "bars"
+        else []
+    )
 
     @dg.asset(
         key=lake_key(lake),
@@ -97,13 +115,16 @@ def _lake_asset(
         files = [Path(f) for f in config.files]
         if lake == "bars":
             return _import_bars(context, settings, files)
-        counts = [retry_transient(context, lambda f=f: _import_table(settings, lake, f))
-                  for f in files]  # fmt: skip
-        return dg.MaterializeResult(metadata={
-            "files": len(files),
-            "accepted": sum(c.accepted for c in counts),
-            "rejected": sum(c.rejected for c in counts),
-        })  # fmt: skip
+        counts = [
+            retry_transient(context, lambda f=f: _import_table(settings, lake, f)) for f in files
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "files": len(files),
+                "accepted": sum(c.accepted for c in counts),
+                "rejected": sum(c.rejected for c in counts),
+            }
+        )
 
     return lake_asset
 
@@ -121,8 +142,7 @@ def _import_bars(
     from axiom_features.quality import BatchBlocked
 
     if not files:
-        gate = dg.AssetCheckResult(check_name=QUALITY_GATE, passed=True,
-                                   metadata={"files": 0})  # fmt: skip
+        gate = dg.AssetCheckResult(check_name=QUALITY_GATE, passed=True, metadata={"files": 0})
         return dg.MaterializeResult(metadata={"files": 0}, check_results=[gate])
     try:
         result = retry_transient(
@@ -136,36 +156,48 @@ def _import_bars(
             description=str(exc).splitlines()[0],
             metadata={"run_id": getattr(exc, "axiom_run_id", "")},
         )
-        return dg.MaterializeResult(metadata={"files": len(files), "blocked": True},
-                                    check_results=[gate])  # fmt: skip
+        return dg.MaterializeResult(
+            metadata={"files": len(files), "blocked": True}, check_results=[gate]
+        )
     counts = {
         "rows_in": result.rows_in,
         "accepted": result.accepted,
         "quarantined": result.quarantined,
         "new_rows": result.new_rows,
     }
-    gate = dg.AssetCheckResult(check_name=QUALITY_GATE, passed=True,
-                               metadata={"run_id": result.run_id, **counts})  # fmt: skip
-    return dg.MaterializeResult(metadata={"files": len(files), "run_id": result.run_id, **counts},
-                                check_results=[gate])  # fmt: skip
+    gate = dg.AssetCheckResult(
+        check_name=QUALITY_GATE, passed=True, metadata={"run_id": result.run_id, **counts}
+    )
+    return dg.MaterializeResult(
+        metadata={"files": len(files), "run_id": result.run_id, **counts}, check_results=[gate]
+    )
 
 
 def _offline_asset(settings: Settings, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     specs = [
-        dg.AssetSpec(offline_key(view), deps=[lake_key(lake) for lake in lakes],
-                     group_name="offline", partitions_def=partitions,
-                     description=f"Offline table data/offline/{view}/ (and its day profiles)")
+        dg.AssetSpec(
+            offline_key(view),
+            deps=[lake_key(lake) for lake in lakes],
+            group_name="offline",
+            partitions_def=partitions,
+            description=f"Offline table data/offline/{view}/ (and its day profiles)",
+        )
         for view, lakes in view_lakes().items()
-    ]  # fmt: skip
+    ]
 
     @dg.multi_asset(name="transform", specs=specs, can_subset=True, partitions_def=partitions)
     def offline_tables(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         views = [key.path[1] for key in specs_in(context, "offline")]
-        result = retry_transient(context, lambda: jobs.transform(
-            settings.root, views=views, workers=settings.workers, profile=settings.profile))  # fmt: skip
+        result = retry_transient(
+            context,
+            lambda: jobs.transform(
+                settings.root, views=views, workers=settings.workers, profile=settings.profile
+            ),
+        )
         for view in views:
-            yield dg.MaterializeResult(asset_key=offline_key(view),
-                                       metadata={"rows": result.rows_per_view.get(view, 0)})  # fmt: skip
+            yield dg.MaterializeResult(
+                asset_key=offline_key(view), metadata={"rows": result.rows_per_view.get(view, 0)}
+            )
 
     return offline_tables
 
@@ -176,28 +208,47 @@ FRESHNESS = "freshness"
 def _online_asset(settings: Settings, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     views = list(view_lakes())
     specs = [
-        dg.AssetSpec(online_key(v), deps=[offline_key(v)], group_name="online",
-                     partitions_def=partitions, description=f"Online rows of {v}, profiled")
+        dg.AssetSpec(
+            online_key(v),
+            deps=[offline_key(v)],
+            group_name="online",
+            partitions_def=partitions,
+            description=f"Online rows of {v}, profiled",
+        )
         for v in views
-    ]  # fmt: skip
-    checks = [dg.AssetCheckSpec(FRESHNESS, asset=online_key(v),
-                                description="Newest online row against the view's SLA")
-              for v in views]  # fmt: skip
+    ]
+    checks = [
+        dg.AssetCheckSpec(
+            FRESHNESS, asset=online_key(v), description="Newest online row against the view's SLA"
+        )
+        for v in views
+    ]
 
-    @dg.multi_asset(name="materialize", specs=specs, check_specs=checks, can_subset=True,
-                    partitions_def=partitions)  # fmt: skip
+    @dg.multi_asset(
+        name="materialize",
+        specs=specs,
+        check_specs=checks,
+        can_subset=True,
+        partitions_def=partitions,
+    )
     def online_views(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         chosen = [key.path[1] for key in specs_in(context, "online")]
         end = session_close(context.partition_key, settings.exchange)
         retry_transient(context, lambda: jobs.apply(settings.root, settings.profile))
-        done = retry_transient(context, lambda: jobs.materialize(
-            settings.root, None, end, views=chosen, profile=settings.profile))  # fmt: skip
+        done = retry_transient(
+            context,
+            lambda: jobs.materialize(
+                settings.root, None, end, views=chosen, profile=settings.profile
+            ),
+        )
         rows = {v.feature_view: v.rows for v in done.views}
         fresh = freshness_results(settings, chosen, end)
         for view in chosen:
-            yield dg.MaterializeResult(asset_key=online_key(view),
-                                       metadata={"rows": rows.get(view, 0), "run_id": done.run_id},
-                                       check_results=[fresh[view]])  # fmt: skip
+            yield dg.MaterializeResult(
+                asset_key=online_key(view),
+                metadata={"rows": rows.get(view, 0), "run_id": done.run_id},
+                check_results=[fresh[view]],
+            )
 
     return online_views
 
@@ -218,11 +269,18 @@ def freshness_results(settings: Settings, views: list[str], now) -> dict[str, dg
     results = {}
     for view in views:
         check = freshness_check(settings.root, store, store.get_feature_view(view), now, config)
-        severity = dg.AssetCheckSeverity.ERROR if check.status == "critical" else (
-            dg.AssetCheckSeverity.WARN)  # fmt: skip
+        severity = (
+            dg.AssetCheckSeverity.ERROR
+            if check.status == "critical"
+            else (dg.AssetCheckSeverity.WARN)
+        )
         results[view] = dg.AssetCheckResult(
-            asset_key=online_key(view), check_name=FRESHNESS, passed=check.status == "ok",
-            severity=severity, description=check.detail)  # fmt: skip
+            asset_key=online_key(view),
+            check_name=FRESHNESS,
+            passed=check.status == "ok",
+            severity=severity,
+            description=check.detail,
+        )
     return results
 
 
@@ -238,12 +296,15 @@ def _drift_asset(settings: Settings, partitions: dg.PartitionsDefinition) -> dg.
         from axiom_features.ops.monitor import monitor
 
         now = session_close(context.partition_key, settings.exchange)
-        result = retry_transient(context, lambda: monitor(
-            settings.root, settings.profile, now=now, with_health=False))  # fmt: skip
-        return dg.MaterializeResult(metadata={
-            "run_id": result.run_id,
-            "views_checked": len(result.drift),
-            "alerts": len(result.alerts),
-        })  # fmt: skip
+        result = retry_transient(
+            context, lambda: monitor(settings.root, settings.profile, now=now, with_health=False)
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "run_id": result.run_id,
+                "views_checked": len(result.drift),
+                "alerts": len(result.alerts),
+            }
+        )
 
     return drift

@@ -16,8 +16,9 @@ IMPORT_JOB = "import_files"
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Everything Dagster shows and runs for ``settings``' repository."""
     assets = build_assets(settings)
-    daily = dg.define_asset_job(DAILY_JOB, selection=dg.AssetSelection.all(),
-                                executor_def=dg.in_process_executor)  # fmt: skip
+    daily = dg.define_asset_job(
+        DAILY_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor
+    )
     imports = dg.define_asset_job(
         IMPORT_JOB,
         selection=dg.AssetSelection.assets(*[lake_key(lake) for lake in LAKES]),

@@ -42,8 +42,12 @@ from axiom_features.pipeline.runs import RunLog, RunRecord
 COMMANDS = ("pipeline", "pipeline resume")
 RUN_TAG = "axiom/pipeline_run"
 RESUMES_TAG = "axiom/resumes"
-UNFINISHED = {dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.QUEUED}  # fmt: skip
+UNFINISHED = {
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.QUEUED,
+}
 
 
 class PipelineFailed(RuntimeError):
@@ -91,11 +95,23 @@ def run_pipeline(
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no such file")
     run_config = run_config_of({lake: [str(p) for p in paths] for lake, paths in files.items()})
-    params = {"day": day, "profile": profile, "workers": workers, "views": chosen,
-              "files": {lake: [str(p) for p in paths] for lake, paths in files.items()}}  # fmt: skip
+    params = {
+        "day": day,
+        "profile": profile,
+        "workers": workers,
+        "views": chosen,
+        "files": {lake: [str(p) for p in paths] for lake, paths in files.items()},
+    }
     with recorded_log(root).track("pipeline", parameters=params) as record:
-        _execute(root, profile, workers, record, run_config=run_config, day=day,
-                 selection=selection_of(chosen))  # fmt: skip
+        _execute(
+            root,
+            profile,
+            workers,
+            record,
+            run_config=run_config,
+            day=day,
+            selection=selection_of(chosen),
+        )
     return pipeline_run(root, record.run_id)
 
 
@@ -115,8 +131,12 @@ def selection_of(views: list[str] | None) -> list[dg.AssetKey] | None:
     """The lakes, ``views``' offline and online assets and drift (None: every asset)."""
     if views is None:
         return None
-    return [*(lake_key(lake) for lake in LAKES), *(offline_key(v) for v in views),
-            *(online_key(v) for v in views), DRIFT]  # fmt: skip
+    return [
+        *(lake_key(lake) for lake in LAKES),
+        *(offline_key(v) for v in views),
+        *(online_key(v) for v in views),
+        DRIFT,
+    ]
 
 
 def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -> PipelineRun:
@@ -130,17 +150,32 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
     instance = open_instance(root)
     parent = _dagster_run(instance, last.run_id)
     day = last.parameters.get("day")
-    params = {"resumes": last.run_id, "day": day, "profile": profile, "workers": workers,
-              "dagster_parent": parent.run_id if parent else None}  # fmt: skip
+    params = {
+        "resumes": last.run_id,
+        "day": day,
+        "profile": profile,
+        "workers": workers,
+        "dagster_parent": parent.run_id if parent else None,
+    }
     with recorded_log(root).track("pipeline resume", parameters=params) as record:
         if parent is None:
             run_config = run_config_of(last.parameters.get("files") or {})
-            _execute(root, profile, workers, record, run_config=run_config, day=day,
-                     selection=selection_of(last.parameters.get("views")))  # fmt: skip
+            _execute(
+                root,
+                profile,
+                workers,
+                record,
+                run_config=run_config,
+                day=day,
+                selection=selection_of(last.parameters.get("views")),
+            )
         else:
             if parent.status in UNFINISHED:
-                instance.report_run_failed(parent, f"the process of pipeline run {last.run_id} "
-                                           f"died ({last.error or 'interrupted'})")  # fmt: skip
+                instance.report_run_failed(
+                    parent,
+                    f"the process of pipeline run {last.run_id} "
+                    f"died ({last.error or 'interrupted'})",
+                )
             options = dg.ReexecutionOptions.from_failure(parent.run_id, instance)
             _execute(root, profile, workers, record, reexecution=options)
     return pipeline_run(root, record.run_id)
@@ -182,8 +217,12 @@ def _execute(
 @contextmanager
 def _location_environment(root: Path, profile: str, workers: int) -> Iterator[None]:
     """The variables the code location is built from, for the length of one execution."""
-    wanted = {REPO_VARIABLE: str(root.resolve()), PROFILE_VARIABLE: profile,
-              WORKERS_VARIABLE: str(workers), "DAGSTER_HOME": str(dagster_home(root))}  # fmt: skip
+    wanted = {
+        REPO_VARIABLE: str(root.resolve()),
+        PROFILE_VARIABLE: profile,
+        WORKERS_VARIABLE: str(workers),
+        "DAGSTER_HOME": str(dagster_home(root)),
+    }
     before = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     try:
@@ -196,17 +235,22 @@ def _location_environment(root: Path, profile: str, workers: int) -> Iterator[No
                 os.environ[key] = value
 
 
-STEP_STATES = {"SUCCESS": "succeeded", "FAILURE": "failed", "SKIPPED": "skipped",
-               "IN_PROGRESS": "in progress"}  # fmt: skip
+STEP_STATES = {
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "SKIPPED": "skipped",
+    "IN_PROGRESS": "in progress",
+}
 
 
 def step_outcomes(instance: dg.DagsterInstance, dagster_run_id: str) -> dict[str, str]:
     """Each step of a Dagster run → its outcome."""
     return {
         stat.step_key: STEP_STATES.get(stat.status.value, stat.status.value.lower())
-        if stat.status is not None else "in progress"
+        if stat.status is not None
+        else "in progress"
         for stat in instance.get_run_step_stats(dagster_run_id)
-    }  # fmt: skip
+    }
 
 
 def failure_lines(instance: dg.DagsterInstance, dagster_run_id: str) -> list[str]:
@@ -223,8 +267,9 @@ def failure_lines(instance: dg.DagsterInstance, dagster_run_id: str) -> list[str
 def blocked_checks(instance: dg.DagsterInstance, dagster_run_id: str) -> list[str]:
     """``<asset> <check>: <why>`` for each failed blocking check (its downstream did not run)."""
     lines = []
-    for entry in instance.all_logs(dagster_run_id,
-                                   of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):  # fmt: skip
+    for entry in instance.all_logs(
+        dagster_run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ):
         data = entry.dagster_event.event_specific_data if entry.dagster_event else None
         if data is None or data.passed or not data.blocking:
             continue

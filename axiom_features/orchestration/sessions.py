@@ -35,4 +35,3 @@ def last_closed_session(now: datetime, exchange: str = EXCHANGE) -> str:
     """The date of the newest session whose close is at or before ``now``."""
     close = session_closes(now, 1, exchange)[0]
     return close.tz_convert(exchange_timezone(exchange)).strftime("%Y-%m-%d")
-

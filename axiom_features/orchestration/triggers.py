@@ -43,8 +43,7 @@ def content_hash(path: Path) -> str:
 def session_schedule(job: AssetJob, exchange: str = EXCHANGE) -> dg.ScheduleDefinition:
     """The daily update of each session, started at the first tick after its close."""
 
-    @dg.schedule(name="after_session_close", cron_schedule=TICK, job=job,
-                 execution_timezone="UTC")  # fmt: skip
+    @dg.schedule(name="after_session_close", cron_schedule=TICK, job=job, execution_timezone="UTC")
     def after_close(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         day = last_closed_session(context.scheduled_execution_time, exchange)
         return dg.RunRequest(run_key=f"session-{day}", partition_key=day)
@@ -69,14 +68,15 @@ def inbox_sensor(root: Path, job: AssetJob, exchange: str = EXCHANGE) -> dg.Sens
                 if key in seen:
                     continue
                 seen.add(key)
-                requests.append(dg.RunRequest(
-                    run_key=key,
-                    partition_key=day,
-                    asset_selection=[lake_key(lake)],
-                    run_config={"ops": {lake_op(lake): {"config": {"files": [str(path)]}}}},
-                    tags={"axiom/file": str(path)},
-                ))  # fmt: skip
+                requests.append(
+                    dg.RunRequest(
+                        run_key=key,
+                        partition_key=day,
+                        asset_selection=[lake_key(lake)],
+                        run_config={"ops": {lake_op(lake): {"config": {"files": [str(path)]}}}},
+                        tags={"axiom/file": str(path)},
+                    )
+                )
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(sorted(seen)))
 
     return new_files
-
