@@ -43,7 +43,9 @@ class ComputeSettings:
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
-            raise ValueError(f"compute engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+            raise ValueError(
+                f"compute engine must be one of {', '.join(ENGINES)}, got {self.engine!r}"
+            )
         for name in ("num_cpus", "object_store_mb", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"compute {name} must be >= 1, got {getattr(self, name)}")

@@ -1,0 +1,217 @@
+"""Scale-out on Ray, on a real two-node cluster of this machine (one CPU per node).
+
+The transform job's symbol batches run as Ray tasks on both nodes and write exactly what a
+local run writes; a node killed mid-job costs only its batches, which run again elsewhere;
+small jobs stay local; and nothing of the cluster outlives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pyarrow.parquet as pq
+import pytest
+import ray
+from ray.cluster_utils import Cluster
+
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.transform_job import run_transform_job
+from axiom_features.scaleout.settings import ComputeSettings, compute_settings
+from tests.test_transform_job import write_bars
+from tests.test_transforms import synthetic_bars
+
+SYMBOLS = [f"S{i:02d}" for i in range(16)]
+VIEWS = ["ta_momentum", "ta_volatility", "microstructure", "regime"]
+"""TA-Lib views (one matrix) and pandas families (the other path of a symbol's transform)."""
+CREATED = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
+"""Every run here stamps its rows with this time, so their tables can be equal byte for byte."""
+NODE_STORE = 80 * 2**20
+"""Object-store bytes per node: the tasks return row counts only."""
+
+
+def _cluster_pids(cluster: Cluster) -> set[int]:
+    """Every process of the cluster: each node's processes and all their descendants."""
+    pids: set[int] = set()
+    for node in [cluster.head_node, *cluster.worker_nodes]:
+        for infos in node.all_processes.values():
+            for info in infos:
+                pids.add(info.process.pid)
+    for pid in list(pids):
+        try:
+            pids.update(child.pid for child in psutil.Process(pid).children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
+    return pids
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.add(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    """A head node and a worker node, one CPU each, with a small object store; after the
+    module, no process of it may be left."""
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "object_store_memory": NODE_STORE},
+    )
+    cluster.add_node(num_cpus=1, object_store_memory=NODE_STORE)
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, log_to_driver=False)
+    pids: set[int] = set()
+    try:
+        yield cluster
+    finally:
+        pids = _cluster_pids(cluster)
+        ray.shutdown()
+        cluster.shutdown()
+    assert len(pids) >= 4, pids  # two raylets, the GCS, workers: the check below has teeth
+    deadline = time.monotonic() + 20
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pids), f"Ray processes left behind: {sorted(_alive(pids))}"
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> RepoPaths:
+    repo = RepoPaths(tmp_path_factory.mktemp("lake") / "repo")
+    for seed, symbol in enumerate(SYMBOLS):
+        write_bars(repo, symbol, synthetic_bars(seed))
+    return repo
+
+
+@pytest.fixture(scope="module")
+def local_hash(lake: RepoPaths, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The content of a local run's offline tables."""
+    repo = _copy_lake(lake, tmp_path_factory.mktemp("local"))
+    result = run_transform_job(repo, views=VIEWS, created=CREATED, compute=ComputeSettings())
+    assert result.engine == "local"
+    return offline_hash(repo)
+
+
+def _copy_lake(lake: RepoPaths, dest: Path) -> RepoPaths:
+    repo = RepoPaths(dest / "repo")
+    shutil.copytree(lake.bars, repo.bars)
+    return repo
+
+
+def offline_hash(repo: RepoPaths) -> str:
+    """SHA-256 over every offline table: path, schema with metadata, every column."""
+    digest = hashlib.sha256()
+    files = sorted(repo.offline.glob("*/*.parquet"))
+    assert files, f"no offline tables under {repo.offline}"
+    for path in files:
+        table = pq.read_table(path)
+        digest.update(str(path.relative_to(repo.offline)).encode())
+        digest.update(table.schema.to_string(show_schema_metadata=True).encode())
+        frame = table.to_pandas()
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _ray_settings(cluster: Cluster, **overrides: int) -> ComputeSettings:
+    values = {"min_symbols": 4, "batch_size": 2, **overrides}
+    return ComputeSettings(engine="ray", address=cluster.address, **values)
+
+
+def busy_worker_processes(node) -> int:  # noqa: ANN001 - ray's Node
+    """Worker processes of ``node`` running a batch now (Ray titles them after the task),
+    waiting up to 10 s for one to start."""
+    (raylet,) = node.all_processes["raylet"]
+    deadline = time.monotonic() + 10
+    while True:
+        busy = 0
+        for child in psutil.Process(raylet.process.pid).children(recursive=True):
+            try:
+                busy += any("ray::_on_node" in part for part in child.cmdline())
+            except psutil.NoSuchProcess:
+                pass
+        if busy or time.monotonic() > deadline:
+            return busy
+        time.sleep(0.05)
+
+
+def _node_ids() -> set[str]:
+    return {node["NodeID"] for node in ray.nodes() if node["Alive"]}
+
+
+def test_batches_run_on_both_nodes_and_write_what_a_local_run_writes(
+    cluster, lake, local_hash, tmp_path
+):
+    repo = _copy_lake(lake, tmp_path)
+    result = run_transform_job(repo, views=VIEWS, created=CREATED, compute=_ray_settings(cluster))
+    assert result.engine == "ray"
+    assert set(result.batches_per_node) == _node_ids() and len(_node_ids()) == 2
+    assert sum(result.batches_per_node.values()) == len(SYMBOLS) // 2
+    assert result.rows_per_view == {v: 400 * len(SYMBOLS) for v in VIEWS}
+    assert offline_hash(repo) == local_hash
+
+
+def test_a_job_too_small_to_gain_runs_locally(cluster, lake, tmp_path):
+    repo = _copy_lake(lake, tmp_path)
+    result = run_transform_job(
+        repo, symbols=SYMBOLS[:3], views=["ta_momentum"], compute=_ray_settings(cluster)
+    )
+    assert result.engine == "local" and result.batches_per_node == {}
+    assert result.rows_per_view == {"ta_momentum": 3 * 400}
+
+
+def test_settings_come_from_feature_store_yaml_and_the_environment_wins(tmp_path):
+    config = tmp_path / "feature_store.yaml"
+    config.write_text(
+        "project: p\ncompute:\n  engine: ray\n  num_cpus: 1\n  object_store_mb: 256\n"
+        "  address: ${SCALEOUT_TEST_HEAD}\n"
+    )
+    settings = compute_settings(config, {"AXIOM_RAY_MIN_SYMBOLS": "10"})
+    assert (settings.engine, settings.num_cpus, settings.object_store_mb) == ("ray", 1, 256)
+    assert settings.address is None  # an unset variable leaves the address out
+    assert settings.min_symbols == 10
+    assert settings.uses_ray(10) and not settings.uses_ray(9)
+    assert compute_settings(config, {"AXIOM_COMPUTE": "local"}).engine == "local"
+    assert compute_settings(tmp_path / "absent.yaml", {}).engine == "local"
+    with pytest.raises(ValueError, match="AXIOM_COMPUTE='spark'"):
+        compute_settings(config, {"AXIOM_COMPUTE": "spark"})
+    config.write_text("compute:\n  engine: ray\n  cpus: 2\n")
+    with pytest.raises(ValueError, match="unknown compute setting.*cpus"):
+        compute_settings(config, {})
+
+
+def test_a_worker_node_killed_mid_job_costs_only_a_rerun_of_its_batches(
+    cluster, lake, local_hash, tmp_path
+):
+    repo = _copy_lake(lake, tmp_path)
+    (worker,) = cluster.worker_nodes
+    killed: list[int] = []
+
+    def kill_after_first_batch(done: int, total: int) -> None:
+        if not killed:
+            killed.append(busy_worker_processes(worker))
+            cluster.remove_node(worker, allow_graceful=False)
+
+    result = run_transform_job(
+        repo,
+        views=VIEWS,
+        created=CREATED,
+        compute=_ray_settings(cluster),
+        progress=kill_after_first_batch,
+    )
+    assert killed and killed[0] >= 1, "the node was not running a batch when it was killed"
+    assert worker.unique_id not in _node_ids()
+    assert result.engine == "ray"
+    assert result.rows_per_view == {v: 400 * len(SYMBOLS) for v in VIEWS}
+    assert offline_hash(repo) == local_hash
