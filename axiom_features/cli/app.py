@@ -18,6 +18,7 @@ from axiom_features.cli.lineage import lineage
 from axiom_features.cli.monitoring import cost, dashboard, drift, health, monitor
 from axiom_features.cli.online import consistency, serve
 from axiom_features.cli.output import plain_when_redirected
+from axiom_features.cli.pipeline import pipeline
 from axiom_features.cli.quality import quality
 from axiom_features.cli.stores import offline
 from axiom_features.cli.verify import repair, verify
@@ -76,6 +77,7 @@ COMMANDS: tuple[click.Command, ...] = (
     repair,
     backfill,
     replay,
+    pipeline,
 )
 for command in COMMANDS:
     cli.add_command(command)
