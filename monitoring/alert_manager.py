@@ -3,7 +3,11 @@
 An incident opens when a key fires that has no open incident; it is delivered once to every
 route that accepts it. While the key keeps firing nothing more is sent. When it stops firing
 the incident resolves; if it fires again within ``cooldown`` of resolving, the old incident
-re-opens silently (a flapping condition is one incident). A route that fails (after its own
+re-opens silently (a flapping condition is one incident). An alert under a new key that
+covers a feature of a live incident (a drift cause the monitoring pass names by the whole
+bar feed, after the check of one materialization named its volume column) is that
+incident: it keeps the key it was first given, so one fault opens and delivers once,
+whichever check finds it first. A route that fails (after its own
 retries) keeps the incident pending for that route, and the next ``process`` tries again.
 
 State: ``<root>/state.json`` (open and recently resolved incidents); history:
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,7 +53,7 @@ class AlertManager:
         materialization): keys not firing are left as they are."""
         now = now or datetime.now(UTC)
         state = self._load()
-        firing = {a.key: a for a in alerts}
+        firing = {a.key: a for a in self._correlate(alerts, state, now)}
         delivered: list[Alert] = []
         for key, alert in firing.items():
             incident = state.get(key)
@@ -71,6 +76,46 @@ class AlertManager:
                 self._history("resolved", Alert(**incident["alert"]), now)
         self._save(state, now)
         return delivered
+
+    def correlate(self, alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
+        """``alerts`` with each one that covers a feature of a live incident under another
+        key given that incident's key (what :meth:`process` records them as)."""
+        return self._correlate(alerts, self._load(), now or datetime.now(UTC))
+
+    def _correlate(
+        self, alerts: Sequence[Alert], state: dict[str, dict[str, Any]], now: datetime
+    ) -> list[Alert]:
+        own = {a.key for a in alerts}
+        live = {
+            key: set(incident["alert"].get("features") or ())
+            for key, incident in state.items()
+            if self._same_incident(incident, now)
+        }
+        claimed: set[str] = set()
+        result = []
+        for alert in alerts:
+            key = alert.key
+            if key not in live and alert.features:
+                key = next(
+                    (
+                        k
+                        for k, covered in live.items()
+                        if k not in own and k not in claimed and covered & set(alert.features)
+                    ),
+                    key,
+                )
+            if key != alert.key:
+                claimed.add(key)
+                first = Alert(**state[key]["alert"])
+                alert = replace(
+                    alert,
+                    key=key,
+                    subject=first.subject,
+                    labels={**alert.labels, **first.labels, "seen_as": alert.subject},
+                    features=list(dict.fromkeys([*first.features, *alert.features])),
+                )
+            result.append(alert)
+        return result
 
     def open_incidents(self) -> list[dict[str, Any]]:
         return [i for i in self._load().values() if i.get("resolved_at") is None]

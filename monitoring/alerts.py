@@ -35,6 +35,9 @@ class Alert:
     value: float | None = None
     fired_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     labels: dict[str, str] = field(default_factory=dict)
+    features: list[str] = field(default_factory=list)
+    """``view:feature`` of every feature the condition covers (a drift cause's findings):
+    two alerts sharing one are one incident, whatever their keys."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -207,6 +210,7 @@ def _drift_cause(rule: DriftCauseRule, seen: Observations) -> list[Alert]:
             value=float(len(incident.features)),
             labels={"cause": incident.cause,
                     "feature_view": incident.features[0].split(":", 1)[0]},
+            features=list(incident.features),
         )
         for incident in seen.drift_causes
     ]

@@ -173,8 +173,9 @@ def monitor(
             runs=[asdict(r) for r in log.list()],
             drift_causes=checked.incidents,
         )
-        alerts = evaluate(config.alerts.rules, seen)
-        delivered = alert_manager(root, config).process(alerts, now)
+        manager = alert_manager(root, config)
+        alerts = manager.correlate(evaluate(config.alerts.rules, seen), now)
+        delivered = manager.process(alerts, now)
         record.outputs = [f"drift:{r.feature_view}" for r in reports]
         record.row_counts = {"alerts": len(alerts), "delivered": len(delivered)}
     return MonitorResult(record.run_id, reports, health, alerts, delivered, checked.incidents)
