@@ -1,0 +1,289 @@
+"""Benchmark: the transform job and point-in-time retrieval on a two-node Ray cluster.
+
+The cluster is real: ``ray.cluster_utils.Cluster`` starts a head and a worker node on this
+machine, one CPU and a 256 MB object store each, and the benchmark connects to it as a
+driver. Cases:
+
+- ``transform_ray_2_nodes``: the transform job's symbol batches (read the lake's bars,
+  compute the TA-Lib views, write one Parquet file per view and symbol) as Ray tasks on the
+  two nodes, against the same batches in one process (``transform_one_process``); both
+  write the same bytes (content hash of every offline table, same creation time). Worker
+  processes are started by a small warm-up job first, as a long-lived cluster would have
+  them. The day profiles the job writes afterwards run in the driver either way and are
+  not timed.
+- ``retrieval_1m_ray``: ``get_historical_features`` for 1M entity rows × 200 features with
+  the entity rows partitioned by symbol and joined per partition on the workers, against
+  the same call answered locally (``retrieval_1m_local``); answers must be equal.
+- ``transform_5000_symbols``: 5,000 symbols × 2,520 days through Ray; seconds and the peak
+  of the summed resident memory of the driver and every cluster process (sampled every
+  0.2 s), goal ≤ 8 GB. Symbols are generated one at a time into a cached lake, so no step
+  holds all series.
+
+``BENCH_SYMBOLS`` (500), ``BENCH_BIG_SYMBOLS`` (5000), ``BENCH_DAYS`` (2520),
+``BENCH_REPEATS`` (2), ``BENCH_RETRIEVAL_ROWS`` (1000000) shrink a run.
+
+Run: ``python -m bench.scaleout`` (or ``make bench-scaleout``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from axiom_features.contracts import BAR_SCHEMA
+from axiom_features.lakes.symbols import symbol_file
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline import transform_job
+from axiom_features.scaleout.settings import ComputeSettings
+from bench.common import CACHE_DIR, cost_case, median, package_versions, write_result
+from transforms.catalogue import catalogue
+
+SYMBOLS = int(os.environ.get("BENCH_SYMBOLS", "500"))
+BIG_SYMBOLS = int(os.environ.get("BENCH_BIG_SYMBOLS", "5000"))
+DAYS = int(os.environ.get("BENCH_DAYS", "2520"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "2"))
+NODE_STORE_MB = 256
+CREATED = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
+TALIB_VIEWS = [n for n in catalogue().views if catalogue().family_of(n) == "talib"]
+BIG_VIEWS = ["ta_volatility", "ta_statistic", "ta_cycle"]
+"""The 5,000-symbol case writes three views (about 3 GB), not the 18 GB of all nine."""
+
+
+def bars_table(symbol: str, index: int, days: int) -> pa.Table:
+    """One symbol's daily bars (geometric Brownian motion), seeded by its index."""
+    rng = np.random.default_rng(1_000 + index)
+    close = rng.uniform(10, 500) * np.exp(np.cumsum(rng.normal(0.0002, 0.02, days)))
+    previous = np.concatenate([[close[0]], close[:-1]])
+    open_ = previous * np.exp(rng.normal(0.0, 0.005, days))
+    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0.0, 0.01, days)))
+    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0.0, 0.01, days)))
+    stamps = pd.bdate_range("2015-01-02 21:00", periods=days, tz="UTC")
+    return pa.table(
+        {
+            "symbol": pa.array([symbol] * days),
+            "event_timestamp": pa.array(stamps),
+            "open": open_,
+            "high": high,
+            "low": low,
+            "close": close,
+            "volume": rng.lognormal(13.0, 0.6, days),
+            "created_timestamp": pa.array(pd.DatetimeIndex([CREATED] * days)),
+            "source": pa.array(["bench"] * days),
+        }
+    ).cast(BAR_SCHEMA)
+
+
+def cached_lake(symbols: int, days: int) -> RepoPaths:
+    """A lake of ``symbols`` bars files under ``bench/.cache``, written one symbol at a time."""
+    repo = RepoPaths(CACHE_DIR / "scaleout" / f"lake_{symbols}x{days}")
+    done = repo.root / "complete"
+    if not done.exists():
+        repo.bars.mkdir(parents=True, exist_ok=True)
+        for index, symbol in enumerate(symbol_names(symbols)):
+            pq.write_table(bars_table(symbol, index, days), symbol_file(repo.bars, symbol))
+        done.write_text("ok\n")
+    return repo
+
+
+def symbol_names(count: int) -> list[str]:
+    return [f"S{i:05d}" for i in range(count)]
+
+
+def fresh_output(lake: RepoPaths, name: str) -> RepoPaths:
+    """A repo reading ``lake``'s bars (symlinked) with an empty offline folder."""
+    repo = RepoPaths(CACHE_DIR / "scaleout" / "runs" / name)
+    shutil.rmtree(repo.root, ignore_errors=True)
+    repo.bars.parent.mkdir(parents=True)
+    repo.bars.symlink_to(lake.bars.resolve(), target_is_directory=True)
+    return repo
+
+
+def offline_hash(repo: RepoPaths) -> str:
+    """SHA-256 over every offline table: path, schema with metadata, every column."""
+    digest = hashlib.sha256()
+    files = sorted(repo.offline.glob("*/*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no offline tables under {repo.offline}")
+    for path in files:
+        table = pq.read_table(path)
+        digest.update(str(path.relative_to(repo.offline)).encode())
+        digest.update(table.schema.to_string(show_schema_metadata=True).encode())
+        frame = table.to_pandas()
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+class ClusterMemory:
+    """Peak of the summed RSS of this process and all its descendants (the cluster's
+    processes are children of the driver that started them), sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> ClusterMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def two_node_cluster() -> Iterator[str]:
+    """A head and a worker node, one CPU each; yields the address, the driver connected."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    store = NODE_STORE_MB * 2**20
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "object_store_memory": store, "include_dashboard": False},
+    )
+    cluster.add_node(num_cpus=1, object_store_memory=store)
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        yield cluster.address
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def transform_locally(repo: RepoPaths, symbols: list[str], views: list[str]) -> None:
+    """The job's batch function over every symbol, in this process."""
+    transform_job._transform_batch(str(repo.root), symbols, views, CREATED)
+
+
+def transform_on_ray(
+    repo: RepoPaths, symbols: list[str], views: list[str], address: str, batch_size: int = 10
+) -> dict[str, int]:
+    """The job's Ray path over every symbol; returns batches per node."""
+    settings = ComputeSettings(engine="ray", address=address, min_symbols=1, batch_size=batch_size)
+    return transform_job._run_on_ray(
+        repo, symbols, views, CREATED, settings, lambda outcomes, count: None, None
+    )
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def transform_cases(address: str) -> list[dict[str, Any]]:
+    lake = cached_lake(SYMBOLS, DAYS)
+    symbols = symbol_names(SYMBOLS)
+    warm = fresh_output(lake, "warm")
+    transform_on_ray(warm, symbols[:8], TALIB_VIEWS, address, batch_size=1)  # both nodes
+    local_runs, ray_runs, peaks, placement = [], [], [], {}
+    local, on_ray = fresh_output(lake, "local"), fresh_output(lake, "ray")
+    for _ in range(REPEATS):
+        local = fresh_output(lake, "local")
+        local_runs.append(timed(partial(transform_locally, local, symbols, TALIB_VIEWS))[0])
+        on_ray = fresh_output(lake, "ray")
+        with ClusterMemory() as memory:
+            took, placement = timed(
+                partial(transform_on_ray, on_ray, symbols, TALIB_VIEWS, address)
+            )
+        ray_runs.append(took)
+        peaks.append(memory.peak_mb)
+    identical = offline_hash(local) == offline_hash(on_ray)
+    print(f"transform: one process {local_runs}, ray {ray_runs}, identical {identical}")
+    return [
+        cost_case(
+            "transform_ray_2_nodes",
+            baseline="transform_one_process",
+            baseline_value=median(local_runs),
+            value=median(ray_runs),
+            peak_rss_mb=max(peaks),
+            goal="ratio <= 0.6 and identical output",
+            identical_output=identical,
+            symbols=SYMBOLS,
+            views=len(TALIB_VIEWS),
+            batches_per_node=sorted(placement.values()),
+            repeats=REPEATS,
+            runs=[round(v, 2) for v in ray_runs],
+            baseline_runs=[round(v, 2) for v in local_runs],
+        )
+    ]
+
+
+def big_transform_case(address: str) -> dict[str, Any]:
+    lake = cached_lake(BIG_SYMBOLS, DAYS)
+    repo = fresh_output(lake, "big")
+    with ClusterMemory() as memory:
+        took, placement = timed(
+            lambda: transform_on_ray(repo, symbol_names(BIG_SYMBOLS), BIG_VIEWS, address)
+        )
+    files = sum(1 for _ in repo.offline.glob("*/*.parquet"))
+    shutil.rmtree(repo.root)
+    print(f"transform {BIG_SYMBOLS} symbols: {took:.1f} s, peak {memory.peak_mb:.0f} MB")
+    return {
+        "case": "transform_5000_symbols",
+        "metric": "seconds",
+        "value": round(took, 2),
+        "peak_rss_mb": round(memory.peak_mb, 1),
+        "goal": "peak_rss_mb <= 8192",
+        "symbols": BIG_SYMBOLS,
+        "days": DAYS,
+        "views": BIG_VIEWS,
+        "files_written": files,
+        "batches_per_node": sorted(placement.values()),
+        "rss_scope": "driver and every cluster process, summed",
+    }
+
+
+def main() -> None:
+    load = os.getloadavg()
+    cases: list[dict[str, Any]] = []
+    with two_node_cluster() as address:
+        cases += transform_cases(address)
+        cases.append(big_transform_case(address))
+    write_result(
+        "scaleout",
+        versions=package_versions("ray", "pyarrow", "duckdb", "feast", "ta-lib"),
+        setup={
+            "nodes": 2,
+            "cpus_per_node": 1,
+            "object_store_mb_per_node": NODE_STORE_MB,
+            "symbols": SYMBOLS,
+            "days": DAYS,
+            "cores": os.cpu_count(),
+            "load_average_at_start": [round(v, 2) for v in load],
+        },
+        cases=cases,
+    )
+
+
+if __name__ == "__main__":
+    main()
