@@ -51,22 +51,26 @@ class BackfillResult:
 
 
 def splice(
-    existing: pa.Table | None, fresh: pa.Table, start: pa.Scalar, end: pa.Scalar
+    existing: pa.Table | None,
+    fresh: pa.Table,
+    start: pa.Scalar,
+    end: pa.Scalar | None = None,
 ) -> pa.Table:
-    """``existing`` with its rows in ``[start, end]`` replaced by ``fresh``'s, in time order."""
+    """``existing`` with its rows in ``[start, end]`` (``end`` None: to the last row)
+    replaced by ``fresh``'s, in time order."""
     inside = rows_in_range(fresh, start, end)
     if existing is None:
         return inside.combine_chunks()
     stamps = existing.column("event_timestamp")
-    outside = existing.filter(
-        pc.or_(pc.less(stamps, start.cast(stamps.type)), pc.greater(stamps, end.cast(stamps.type)))
-    )
-    merged = pa.concat_tables([outside.cast(fresh.schema), inside])
+    keep = pc.less(stamps, start.cast(stamps.type))
+    if end is not None:
+        keep = pc.or_(keep, pc.greater(stamps, end.cast(stamps.type)))
+    merged = pa.concat_tables([existing.filter(keep).cast(fresh.schema), inside])
     order = pc.sort_indices(merged, [("event_timestamp", "ascending")])
     return merged.take(order).combine_chunks()
 
 
-def _stored(repo: RepoPaths, view: ViewSpec, symbol: str) -> pa.Table | None:
+def stored_table(repo: RepoPaths, view: ViewSpec, symbol: str) -> pa.Table | None:
     """The view's stored table for ``symbol`` if it has the current version's columns."""
     path = symbol_file(repo.offline_view(view.name), symbol)
     if not path.is_file():
@@ -105,7 +109,7 @@ def backfill_range(
         tables = symbol_tables(repo, symbol, specs, plan, created, market_path)
         for name, fresh in tables.items():
             view = by_name[name]
-            table = splice(_stored(repo, view, symbol), fresh, low, high)
+            table = splice(stored_table(repo, view, symbol), fresh, low, high)
             write_view_table(repo, view, symbol, table)
             inside = rows_in_range(table, low, high)
             result.rows_per_view[name] = result.rows_per_view.get(name, 0) + inside.num_rows

@@ -1,0 +1,1 @@
+"""The daily incremental update: new bars in, only the changed rows of each view recomputed."""
