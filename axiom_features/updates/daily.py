@@ -70,6 +70,8 @@ class UpdateResult:
     changed_latest: dict[str, pd.Timestamp] = field(default_factory=dict)
     """Per view, the earliest recomputed row among symbols whose already stored latest row
     was recomputed (a correction online needs again)."""
+    since: dict[str, pd.Timestamp] = field(default_factory=dict)
+    """Per view written, its earliest recomputed row over all symbols."""
     run_id: str | None = None
 
 
@@ -159,6 +161,7 @@ def update_offline(
             )
             if found is not None:
                 since[view.name] = found
+                result.since[view.name] = min(result.since.get(view.name, found), found)
             if found is not None or mark is None:
                 marks[view.name][symbol] = Mark(
                     through=lake.through.isoformat(),
