@@ -77,6 +77,18 @@ def correction_findings(found: pd.DataFrame) -> pd.DataFrame:
     )[list(FINDING_COLUMNS)]
 
 
+def settle(lake: BarLake, gate: GateResult, on_conflict: str) -> tuple[GateResult, pd.DataFrame]:
+    """``gate`` under the policy (corrections held, or named in a finding each) and the
+    corrections found; with ``replace`` the caller stores the found rows in place."""
+    found = find_corrections(lake, gate.accepted)
+    if on_conflict == "quarantine":
+        return hold(gate, found), found
+    if len(found):
+        findings = pd.concat([gate.findings, correction_findings(found)], ignore_index=True)
+        gate = with_fields(gate, findings=findings)
+    return gate, found
+
+
 def hold(gate: GateResult, found: pd.DataFrame) -> GateResult:
     """``gate`` with the corrections moved from accepted to rejected under rule ``correction``."""
     if found.empty:

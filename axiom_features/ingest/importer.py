@@ -15,7 +15,7 @@ import pandas as pd
 
 from axiom_features.calendar import check_calendar, fitting_calendar
 from axiom_features.contracts import NUMERIC_BAR_COLUMNS
-from axiom_features.ingest.corrections import correction_findings, find_corrections, hold
+from axiom_features.ingest.corrections import settle
 from axiom_features.ingest.locations import (
     file_reports,
     located,
@@ -175,6 +175,7 @@ def _import_streamed(
             convert=convert,
             gate_options=options,
             rules=quality.rules(),
+            on_conflict=quality.on_conflict,
             on_chunk=measure,
         )
     except BatchBlocked as exc:
@@ -182,6 +183,8 @@ def _import_streamed(
         verdict = blocked_verdict(run_id, exc, quality.rules(), rows_read, str(path))
         write_json(verdict_path(repo, run_id), verdict)
         raise
+    if totals.replaced_from:
+        mark_for_recompute(repo, totals.replaced_from)
     metrics = combine_metrics(chunk_metrics, now=now, calendar=calendar)
     MetricStore(repo).append(metrics)
     if found:
@@ -216,8 +219,9 @@ def _import_streamed(
         new_rows=totals.stored.new_rows,
         already_present=totals.stored.already_present,
         conflicts=totals.stored.conflicts,
-        corrections=totals.stored.conflicts,
-        on_conflict="keep",  # a streamed import keeps stored bars and counts corrections
+        corrections=totals.corrections,
+        replaced=totals.replaced,
+        on_conflict=quality.on_conflict,
         rule_counts=dict(totals.rule_counts),
         files=[
             FileReport(
@@ -327,11 +331,7 @@ def _gate_and_store(
     quarantine_path = None
     reference = _reference(repo, gate.accepted, quality.reference_source)
     lake = BarLake(repo)
-    found = find_corrections(lake, gate.accepted)
-    if quality.on_conflict == "quarantine":
-        gate = hold(gate, found)
-    elif len(found):
-        gate.findings = pd.concat([gate.findings, correction_findings(found)], ignore_index=True)
+    gate, found = settle(lake, gate, quality.on_conflict)
     replacing = found.index if quality.on_conflict == "replace" else found.index[:0]
     replaced = 0
     with transaction(repo, run_id) as tx:

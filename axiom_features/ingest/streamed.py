@@ -7,8 +7,11 @@ file that turns out unreadable half-way, or a killed process, leaves nothing beh
 
 Keys are remembered across chunks (64-bit hashes of key and values): a later exact copy of
 an earlier row is held as ``unique_key``, a later row with the same key and other values
-as ``unique_key_conflict`` (the earlier one, already accepted, stays). Rules that look along
-a series (spikes, stale prices, session closes) see one chunk at a time.
+as ``unique_key_conflict`` (the earlier one, already accepted, stays). A row whose key the
+lake already holds with other values is a correction and follows ``on_conflict`` as in a
+whole-file import (:mod:`axiom_features.ingest.corrections`); replacements are staged apart
+and stored in place, with the old versions kept, in the same transaction. Rules that look
+along a series (spikes, stale prices, session closes) see one chunk at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import shutil
 import zlib
 from collections import Counter
+from datetime import UTC, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +30,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_KEY, NUMERIC_BAR_COLUMNS, QUARANTINE_SCHEMA, conform
+from axiom_features.ingest.corrections import settle
 from axiom_features.ingest.csv_stream import iter_csv
 from axiom_features.ingest.locations import located, quarantine_table
 from axiom_features.ingest.normalize import NormalizedFile
 from axiom_features.ingest.stamps import stamp_rows
 from axiom_features.lakes.bars import BarLake, UpsertResult
+from axiom_features.lakes.history import keep_replaced
 from axiom_features.lakes.provenance import write_manifest
 from axiom_features.lakes.transaction import transaction
 from axiom_features.paths import RepoPaths
@@ -53,6 +59,10 @@ class StreamTotals:
     rule_counts: Counter = field(default_factory=Counter)
     symbols: set[str] = field(default_factory=set)
     stored: UpsertResult = UpsertResult(0, 0, 0)
+    corrections: int = 0
+    replaced: int = 0
+    replaced_from: dict[str, pd.Timestamp] = field(default_factory=dict)
+    """Per symbol, its earliest replaced bar (features recompute from there)."""
     chunks: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -95,13 +105,14 @@ def stream_csv(
     convert,  # noqa: ANN001 - RawFile -> NormalizedFile
     gate_options: dict,
     rules: Sequence[Rule] = BAR_RULES,
+    on_conflict: str = "quarantine",
     on_chunk=None,  # noqa: ANN001 - Callable[[NormalizedFile, GateResult], None]
 ) -> StreamTotals:
     """Read, gate and stage ``path`` chunk by chunk, then commit; returns the totals."""
     staging = quality_dir(repo) / "staging" / run_id
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    totals, memory = StreamTotals(), KeyMemory()
+    totals, memory, lake = StreamTotals(), KeyMemory(), BarLake(repo)
     try:
         for raw in iter_csv(path, chunk_rows):
             part: NormalizedFile = convert(raw)
@@ -121,8 +132,11 @@ def stream_csv(
                 raise located(exc, [part]) from exc
             accepted_pos = gate.accepted.index.to_numpy()
             memory.add(keys[accepted_pos], values[accepted_pos])
-            _stage(staging, totals.chunks, part, gate, run_id)
+            gate, found = settle(lake, gate, on_conflict)
+            replacing = found.index if on_conflict == "replace" else found.index[:0]
+            _stage(staging, totals.chunks, part, gate, run_id, replacing)
             _count(totals, part, gate)
+            _count_corrections(totals, found, replacing)
             if on_chunk is not None:
                 on_chunk(part, gate)
         write_manifest(repo, run_id, [str(path)])
@@ -147,13 +161,30 @@ def _count(totals: StreamTotals, part: NormalizedFile, gate: GateResult) -> None
     totals.notes = sorted(set(totals.notes) | set(part.notes))
 
 
+def _count_corrections(totals: StreamTotals, found: pd.DataFrame, replacing: pd.Index) -> None:
+    totals.corrections += len(found)
+    earliest = found.loc[replacing].groupby("symbol")["event_timestamp"].min()
+    for symbol, when in earliest.items():
+        known = totals.replaced_from.get(str(symbol))
+        totals.replaced_from[str(symbol)] = when if known is None else min(known, when)
+
+
 def _bucket(symbols: pd.Series) -> np.ndarray:
     return np.fromiter((zlib.crc32(str(s).encode()) % BUCKETS for s in symbols), dtype=np.int64)
 
 
-def _stage(staging: Path, chunk: int, part: NormalizedFile, gate: GateResult, run_id: str) -> None:
-
+def _stage(
+    staging: Path,
+    chunk: int,
+    part: NormalizedFile,
+    gate: GateResult,
+    run_id: str,
+    replacing: pd.Index,
+) -> None:
     accepted = stamp_rows(gate.accepted, [part], run_id)
+    if len(replacing):
+        accepted.loc[replacing].to_parquet(staging / f"replace-{chunk:06d}.parquet", index=False)
+        accepted = accepted.drop(index=replacing)
     if len(accepted):
         buckets = _bucket(accepted["symbol"])
         for b in np.unique(buckets):
@@ -179,4 +210,11 @@ def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -
         for folder in sorted(staging.glob("accepted-*")):
             frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
             stored = stored.plus(lake.upsert(frame.reset_index(drop=True), tx))
+        replacements = sorted(staging.glob("replace-*.parquet"))
+        if replacements:
+            frame = pd.concat([pd.read_parquet(p) for p in replacements], ignore_index=True)
+            old = lake.replace_rows(frame, tx)
+            replaced_at = pd.Timestamp(datetime.now(UTC)).floor("us")
+            keep_replaced(repo, old, run_id=run_id, replaced_at=replaced_at, transaction=tx)
+            totals.replaced = len(frame)
     totals.stored = stored
