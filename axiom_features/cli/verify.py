@@ -9,15 +9,23 @@ from axiom_features.cli.support import console, fail_cleanly, summary_table
 
 
 @click.command()
+@click.option(
+    "--online/--no-online",
+    default=True,
+    help="Compare the profile's online store with the offline tables (every entity).",
+)
 @pass_context
 @fail_cleanly
-def verify(ctx: Context):
-    """Check every lake, offline and quarantine file against its recorded checksum."""
+def verify(ctx: Context, online: bool):
+    """Check every lake, offline and quarantine file against its recorded checksum, every
+    materialization's profile against its rows, and online values against offline rows."""
     from axiom_features.paths import RepoPaths
     from axiom_features.verify import verify_stores
 
-    report = verify_stores(RepoPaths(ctx.repo))
+    report = verify_stores(RepoPaths(ctx.repo), online_profiles=[ctx.profile] if online else [])
     rows = [("files checked", report.checked), ("without a checksum", report.unrecorded)]
+    rows += [("profiles checked", report.profiles_checked)]
+    rows += [("online store checked", profile) for profile in report.online_checked]
     rows += [(f"damaged ({d.store})", f"{d.path}: {d.reason}") for d in report.damaged]
     console.print(summary_table("verify", rows))
     if not report.ok:

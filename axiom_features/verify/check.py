@@ -3,44 +3,29 @@
 Stores checked: the lakes (bars, fundamentals, news), the offline tables and the
 quarantine. A file is ``changed`` when its bytes differ from what was written, ``unreadable``
 when Parquet cannot open it; a file written before checksums existed is counted as
-unrecorded, not damaged.
+unrecorded, not damaged. Then every materialization's profile against the rows it describes
+(:mod:`~axiom_features.verify.profiles`) and, for the profiles named, the online store
+against the offline tables (:mod:`~axiom_features.verify.online`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from axiom_features.lakes.checksums import checksum_problem
 from axiom_features.paths import RepoPaths
+from axiom_features.verify.online import online_damage
+from axiom_features.verify.profiles import profile_damage
+from axiom_features.verify.report import Damage, VerifyReport
 
 STORES: dict[str, tuple[str, ...]] = {
     "lake": ("lake/bars", "lake/fundamentals", "lake/news"),
     "offline": ("offline",),
     "quarantine": ("quarantine",),
 }
-
-
-@dataclass(frozen=True)
-class Damage:
-    """One damaged file: its store, path (relative to ``data/``) and what is wrong."""
-
-    store: str
-    path: str
-    reason: str
-
-
-@dataclass
-class VerifyReport:
-    checked: int = 0
-    unrecorded: int = 0
-    damaged: list[Damage] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.damaged
 
 
 def store_files(repo: RepoPaths, store: str) -> list[Path]:
@@ -69,8 +54,9 @@ def file_problem(path: Path) -> str | None:
     return problem
 
 
-def verify_stores(repo: RepoPaths) -> VerifyReport:
-    """Check every file of every store; returns what is damaged."""
+def verify_stores(repo: RepoPaths, online_profiles: Sequence[str] = ()) -> VerifyReport:
+    """Check every file of every store, every materialization's profile and the online
+    stores of ``online_profiles``; returns what is damaged."""
     report = VerifyReport()
     for store in STORES:
         for path in store_files(repo, store):
@@ -80,4 +66,9 @@ def verify_stores(repo: RepoPaths) -> VerifyReport:
                 report.unrecorded += 1
             elif problem is not None:
                 report.damaged.append(Damage(store, str(path.relative_to(repo.data)), problem))
+    report.profiles_checked, damaged = profile_damage(repo)
+    report.damaged += damaged
+    for profile in online_profiles:
+        report.damaged += online_damage(repo.root, profile)
+        report.online_checked.append(profile)
     return report
