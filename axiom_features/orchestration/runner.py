@@ -177,7 +177,7 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
                     f"died ({last.error or 'interrupted'})",
                 )
             options = dg.ReexecutionOptions.from_failure(parent.run_id, instance)
-            _execute(root, profile, workers, record, reexecution=options)
+            _execute(root, profile, workers, record, day=day, reexecution=options)
     return pipeline_run(root, record.run_id)
 
 
@@ -194,7 +194,7 @@ def _execute(
 ) -> None:
     instance = open_instance(root)
     tags = {RUN_TAG: record.run_id}
-    if day and reexecution is None:
+    if day:
         tags["dagster/partition"] = day
     with _location_environment(root, profile, workers):
         result = dg.execute_job(
