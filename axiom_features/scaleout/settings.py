@@ -9,9 +9,13 @@
       object_store_mb: 512     # object-store memory of a Ray started here
       min_symbols: 64          # smaller jobs run locally: start-up would cost more than it saves
       batch_size: 25           # symbols per Ray task
+      min_entity_rows: 200000  # smaller point-in-time retrievals are joined locally
+      partition_mb: 64         # largest result a retrieval partition sends back
 
 The environment wins over the file: ``AXIOM_COMPUTE`` (``local``/``ray``), ``RAY_ADDRESS``,
-``AXIOM_RAY_CPUS``, ``AXIOM_RAY_OBJECT_STORE_MB``, ``AXIOM_RAY_MIN_SYMBOLS``.
+``AXIOM_RAY_CPUS``, ``AXIOM_RAY_OBJECT_STORE_MB``, ``AXIOM_RAY_MIN_SYMBOLS``,
+``AXIOM_RAY_MIN_ENTITY_ROWS``. Feast keeps the block on its ``RepoConfig``, so a store can
+read it there (:func:`settings_from_block`).
 """
 
 from __future__ import annotations
@@ -40,13 +44,17 @@ class ComputeSettings:
     min_symbols: int = 64
     """Jobs over fewer symbols (or entity partitions) run locally."""
     batch_size: int = 25
+    min_entity_rows: int = 200_000
+    """Point-in-time retrievals with fewer entity rows are joined locally."""
+    partition_mb: int = 64
+    """Largest result (feature values) one retrieval partition returns to the driver."""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(
                 f"compute engine must be one of {', '.join(ENGINES)}, got {self.engine!r}"
             )
-        for name in ("num_cpus", "object_store_mb", "batch_size"):
+        for name in ("num_cpus", "object_store_mb", "batch_size", "partition_mb"):
             if getattr(self, name) < 1:
                 raise ValueError(f"compute {name} must be >= 1, got {getattr(self, name)}")
 
@@ -61,22 +69,19 @@ _ENV = {
     "AXIOM_RAY_CPUS": ("num_cpus", int),
     "AXIOM_RAY_OBJECT_STORE_MB": ("object_store_mb", int),
     "AXIOM_RAY_MIN_SYMBOLS": ("min_symbols", int),
+    "AXIOM_RAY_MIN_ENTITY_ROWS": ("min_entity_rows", int),
 }
 
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}")
 
 
-def _file_block(config_file: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
+def _file_block(config_file: Path | None, environ: Mapping[str, str]) -> Any:
     """The ``compute:`` block, ``${NAME}`` replaced from ``environ`` (unset: left out)."""
     if config_file is None or not config_file.is_file():
         return {}
     text = _VARIABLE.sub(lambda m: environ.get(m.group(1), ""), config_file.read_text())
-    document = yaml.safe_load(text) or {}
-    block = document.get("compute") or {}
-    if not isinstance(block, dict):
-        raise ValueError(f"{config_file}: 'compute' must be a mapping")
-    return {k: v for k, v in block.items() if v not in (None, "")}
+    return (yaml.safe_load(text) or {}).get("compute") or {}
 
 
 def compute_settings(
@@ -84,10 +89,25 @@ def compute_settings(
 ) -> ComputeSettings:
     """The settings of ``config_file``'s ``compute:`` block, overridden by the environment."""
     environ = os.environ if environ is None else environ
-    values = _file_block(config_file, environ)
+    return settings_from_block(_file_block(config_file, environ), environ, str(config_file))
+
+
+def settings_from_block(
+    block: Any, environ: Mapping[str, str] | None = None, where: str = "compute"
+) -> ComputeSettings:
+    """The settings of a ``compute:`` mapping (a variable left unexpanded counts as unset),
+    overridden by the environment."""
+    environ = os.environ if environ is None else environ
+    if not isinstance(block, Mapping):
+        raise ValueError(f"{where}: 'compute' must be a mapping")
+    values = {
+        k: v
+        for k, v in block.items()
+        if v not in (None, "") and not (isinstance(v, str) and _VARIABLE.fullmatch(v))
+    }
     unknown = set(values) - set(ComputeSettings.__dataclass_fields__)
     if unknown:
-        raise ValueError(f"{config_file}: unknown compute setting(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"{where}: unknown compute setting(s): {', '.join(sorted(unknown))}")
     settings = ComputeSettings(**values)
     for variable, (name, kind) in _ENV.items():
         raw = environ.get(variable, "").strip()
