@@ -7,7 +7,9 @@
       memory_limit: 4GB        # optional; DuckDB spills to temp_directory beyond it
 
 Users keep calling ``FeatureStore.get_historical_features``; the join runs as described in
-:mod:`axiom_features.offline.point_in_time`. Everything else (``pull_all_from_table_or_query``,
+:mod:`axiom_features.offline.point_in_time`, on a Ray cluster when the ``compute:`` block
+selects Ray and the entity frame is large (:mod:`axiom_features.offline.partitioned`).
+Everything else (``pull_all_from_table_or_query``,
 saved datasets, logging) is stock Feast's file store, and ``offline_write_batch`` also accepts
 the platform's folder-per-view, file-per-entity layout. Requests the fast path does not cover
 (no entity frame, a SQL entity query, remote files) are answered by stock Feast.
@@ -43,7 +45,9 @@ from feast.utils import (
 from axiom_features.offline import point_in_time as pit
 from axiom_features.offline.joined import JoinedFrame, joined_frame
 from axiom_features.offline.latest import latest_rows
+from axiom_features.offline.partitioned import partition_key, ray_joined_frame
 from axiom_features.offline.writes import write_batch_by_entity
+from axiom_features.scaleout.settings import settings_from_block
 
 STORE_TYPE = "axiom_features.offline.duckdb_store.AxiomDuckDBOfflineStore"
 
@@ -256,6 +260,20 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
             raise ValueError(f"entity_df lacks join key column(s): {', '.join(sorted(missing))}")
 
         def compute() -> JoinedFrame:
+            settings = settings_from_block(getattr(config, "compute", None) or {})
+            if (
+                settings.engine == "ray"
+                and len(entity_df) >= settings.min_entity_rows
+                and partition_key(requests) is not None
+            ):
+                return ray_joined_frame(
+                    entity_df,
+                    timestamp_column,
+                    requests,
+                    settings,
+                    known_by_entity_time=filter_by_created_timestamp,
+                    memory_limit=config.offline_store.memory_limit,
+                )
             with duckdb_connection(config) as con:
                 return joined_frame(
                     con,
