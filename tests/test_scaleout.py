@@ -7,25 +7,29 @@ small jobs stay local; and nothing of the cluster outlives it.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
-import pyarrow.parquet as pq
 import pytest
 import ray
 from ray.cluster_utils import Cluster
 
+from axiom_features.offline import point_in_time as pit
+from axiom_features.offline.joined import joined_frame
+from axiom_features.offline.partitioned import ray_joined_frame
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.transform_job import run_transform_job
 from axiom_features.scaleout.settings import ComputeSettings, compute_settings
+from bench.scaleout import offline_hash
 from tests.test_transform_job import write_bars
 from tests.test_transforms import synthetic_bars
+from transforms.catalogue import catalogue
 
 SYMBOLS = [f"S{i:02d}" for i in range(16)]
 VIEWS = ["ta_momentum", "ta_volatility", "microstructure", "regime"]
@@ -96,32 +100,23 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> RepoPaths:
 
 
 @pytest.fixture(scope="module")
-def local_hash(lake: RepoPaths, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The content of a local run's offline tables."""
+def local_run(lake: RepoPaths, tmp_path_factory: pytest.TempPathFactory) -> RepoPaths:
+    """A local run's offline tables."""
     repo = _copy_lake(lake, tmp_path_factory.mktemp("local"))
     result = run_transform_job(repo, views=VIEWS, created=CREATED, compute=ComputeSettings())
     assert result.engine == "local"
-    return offline_hash(repo)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def local_hash(local_run: RepoPaths) -> str:
+    return offline_hash(local_run)
 
 
 def _copy_lake(lake: RepoPaths, dest: Path) -> RepoPaths:
     repo = RepoPaths(dest / "repo")
     shutil.copytree(lake.bars, repo.bars)
     return repo
-
-
-def offline_hash(repo: RepoPaths) -> str:
-    """SHA-256 over every offline table: path, schema with metadata, every column."""
-    digest = hashlib.sha256()
-    files = sorted(repo.offline.glob("*/*.parquet"))
-    assert files, f"no offline tables under {repo.offline}"
-    for path in files:
-        table = pq.read_table(path)
-        digest.update(str(path.relative_to(repo.offline)).encode())
-        digest.update(table.schema.to_string(show_schema_metadata=True).encode())
-        frame = table.to_pandas()
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
 
 
 def _ray_settings(cluster: Cluster, **overrides: int) -> ComputeSettings:
@@ -189,6 +184,52 @@ def test_settings_come_from_feature_store_yaml_and_the_environment_wins(tmp_path
     config.write_text("compute:\n  engine: ray\n  cpus: 2\n")
     with pytest.raises(ValueError, match="unknown compute setting.*cpus"):
         compute_settings(config, {})
+
+
+def _requests(repo: RepoPaths, ttl_days: int | None) -> list[pit.ViewRequest]:
+    requests = []
+    for name in ("ta_momentum", "regime"):
+        features = catalogue().view(name).feature_names
+        requests.append(
+            pit.ViewRequest(
+                name=name,
+                files=pit.parquet_files(repo.offline_view(name)),
+                entity_keys=["symbol"],
+                source_keys=["symbol"],
+                timestamp_field="event_timestamp",
+                created_timestamp_column="created_timestamp",
+                ttl_us=ttl_days * 86_400_000_000 if ttl_days else None,
+                source_columns=features,
+                output_names=[f"{name}__{f}" for f in features],
+            )
+        )
+    return requests
+
+
+def test_a_training_set_joined_by_symbol_partitions_on_the_cluster_equals_the_local_join(
+    cluster, local_run
+):
+    rng = np.random.default_rng(7)
+    rows = 3_000
+    stamps = pd.bdate_range("2020-01-01", periods=400, tz="UTC")
+    entity = pd.DataFrame(
+        {
+            "symbol": rng.choice([*SYMBOLS, "UNKNOWN"], rows),
+            "event_timestamp": stamps[0]
+            + pd.to_timedelta(rng.integers(-5 * 86_400, 600 * 86_400, rows), unit="s"),
+            "label": rng.normal(size=rows),
+        }
+    )
+    for ttl_days in (None, 30):
+        requests = _requests(local_run, ttl_days)
+        with pit.connect(threads=1) as con:
+            local = joined_frame(con, entity, "event_timestamp", requests).to_pandas()
+        settings = _ray_settings(cluster, partition_mb=1)
+        on_ray = ray_joined_frame(entity, "event_timestamp", requests, settings).to_pandas()
+        pd.testing.assert_frame_equal(on_ray, local, check_exact=True)
+        assert on_ray["label"].tolist() == entity["label"].tolist()  # the caller's order
+        matched = on_ray["ta_momentum__" + catalogue().view("ta_momentum").feature_names[-1]]
+        assert matched.notna().sum() > rows // 2 and matched.isna().any()
 
 
 def test_a_worker_node_killed_mid_job_costs_only_a_rerun_of_its_batches(
