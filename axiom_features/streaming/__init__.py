@@ -1,0 +1,1 @@
+"""The live bar stream: transport, publisher, consumer and its status."""

@@ -1,0 +1,293 @@
+"""``axiom stream run``: bars from the stream to online features, the lake and offline tables.
+
+Per micro-batch (the messages one read returns): decode → sequence rules (duplicate, out of
+order, gap) → the batch gate's row rules → incremental features → online store (fast
+writer) → acknowledge. Accepted bars and their feature rows are appended to the lake and the
+offline tables every ``flush_seconds`` (and when the consumer stops), in one transaction
+with the stream position they reach: rewriting a symbol's files per bar would cost more than
+everything else together.
+
+A bar is acknowledged only after its features are online, so a consumer killed at any point
+leaves its bars pending: at restart it takes its own pending bars first, and any consumer
+claims those of a consumer idle longer than ``claim_idle_ms`` (``XAUTOCLAIM``). At start the
+state is warmed from the lake and the stream is re-read after the lake's stored position up
+to the group's last delivered message (bars acknowledged but not yet stored), so the state,
+the lake and the online store continue exactly where an uninterrupted run would be. A
+redelivered bar that the state already holds with the same values is only acknowledged.
+Failing bars go to the dead-letter stream with the rule that failed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from axiom_features.contracts import BAR_SCHEMA
+from axiom_features.incremental import state as incremental
+from axiom_features.lakes.bars import BarLake
+from axiom_features.lakes.transaction import recover
+from axiom_features.lineage.hooks import recorded_log
+from axiom_features.paths import RepoPaths
+from axiom_features.pipeline.jobs import open_store
+from axiom_features.quality.gate import validate_bars
+from axiom_features.quality.rules import ROW_RULES
+from axiom_features.streaming.lake_sink import append_stream_bars, stored_position
+from axiom_features.streaming.messages import Undecodable, decode, published_ns
+from axiom_features.streaming.metrics import MetricsRecorder
+from axiom_features.streaming.online_sink import OnlineSink
+from axiom_features.streaming.redis_transport import RedisStreamsTransport
+from axiom_features.streaming.sequence_rules import Verdict, check_sequence
+from axiom_features.streaming.server import stream_url
+from axiom_features.streaming.transport import BarTransport, Message
+
+GROUP = "axiom-features"
+
+
+def bar_stream(source: str) -> str:
+    """The stream of one bar source."""
+    return f"axiom:bars:{source}"
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """How ``axiom stream run`` consumes one bar source."""
+
+    source: str = "live"
+    group: str = GROUP
+    consumer: str = field(default_factory=default_consumer_name)
+    profile: str = "default"
+    batch_size: int = 2000
+    """Most messages taken per micro-batch."""
+    block_ms: int = 100
+    claim_idle_ms: int = 30_000
+    max_gap: timedelta = timedelta(days=5)
+    idle_exit_seconds: float | None = None
+    """Stop after this long without a message (None: run until stopped)."""
+    start: str | None = None
+    """Replay: deliver again every message after this stream id."""
+    flush_seconds: float = 30.0
+    """How often accepted bars are appended to the lake and the offline tables."""
+
+
+@dataclass
+class ConsumerReport:
+    bars: int = 0
+    consumed_again: int = 0
+    dead_letters: int = 0
+    gaps: int = 0
+    batches: int = 0
+
+
+class StreamConsumer:
+    """One consumer of one bar source, writing into the feature repo at ``root``."""
+
+    def __init__(
+        self, root: Path, settings: ConsumerSettings, transport: BarTransport | None = None
+    ) -> None:
+        self.root = root
+        self.repo = RepoPaths(root)
+        self.settings = settings
+        self.stream = bar_stream(settings.source)
+        self.transport = transport or RedisStreamsTransport(stream_url(self.repo))
+        recover(self.repo)
+        self.state = incremental.warm(_lake_bars(self.repo))
+        self.online = OnlineSink(open_store(root, settings.profile), self.state.views)
+        client = getattr(self.transport, "client", None)
+        self.metrics = MetricsRecorder(client, self.stream) if client is not None else None
+        self.report = ConsumerReport()
+        self.run_id = ""
+        self.unstored: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        self.position: str | None = None
+        self.flushed_at = time.monotonic()
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False) -> ConsumerReport:
+        s = self.settings
+        log = recorded_log(self.root)
+        parameters = {"stream": self.stream, "group": s.group, "consumer": s.consumer}
+        with log.track("stream run", parameters=parameters) as record:
+            self.run_id = record.run_id
+            record.inputs.append(f"stream:{self.stream}")
+            self.transport.ensure_group(self.stream, s.group)
+            self._catch_up()
+            if s.start is not None:
+                self.transport.rewind(self.stream, s.group, s.start)
+            self._drain(
+                lambda: self.transport.pending_of(self.stream, s.group, s.consumer, s.batch_size)
+            )
+            idle_since = time.monotonic()
+            last_claim = 0.0
+            while not should_stop():
+                if time.monotonic() - last_claim > s.claim_idle_ms / 1000:
+                    last_claim = time.monotonic()
+                    self._drain(self._claim)
+                messages = self.transport.read(
+                    self.stream, s.group, s.consumer, s.batch_size, s.block_ms
+                )
+                if messages:
+                    self.process(messages)
+                    idle_since = time.monotonic()
+                elif s.idle_exit_seconds is not None and (
+                    time.monotonic() - idle_since > s.idle_exit_seconds
+                ):
+                    break
+                if time.monotonic() - self.flushed_at > s.flush_seconds:
+                    self.flush()
+            self.flush()
+            record.row_counts.update(
+                bars=self.report.bars,
+                consumed_again=self.report.consumed_again,
+                dead_letters=self.report.dead_letters,
+            )
+            record.outputs.extend(["lake:bars", *(f"online:{v.name}" for v in self.state.views)])
+        return self.report
+
+    def _catch_up(self) -> None:
+        """Re-apply the bars acknowledged after the lake's stored position (not stored yet)."""
+        status = self.transport.status(self.stream, self.settings.group)
+        after = stored_position(self.repo, self.settings.source) or "0-0"
+        while _before(after, status.last_delivered):
+            messages = self.transport.after(self.stream, after, status.last_delivered, 1000)
+            if not messages:
+                break
+            self.process(messages, catching_up=True)
+            after = messages[-1].id
+
+    def flush(self) -> None:
+        """Append the accepted bars and feature rows not stored yet, with their position."""
+        self.flushed_at = time.monotonic()
+        if self.position is None:
+            return
+        bars = [b for b, _ in self.unstored]
+        features = [f for _, f in self.unstored]
+        created = pd.Timestamp(datetime.now(UTC)).floor("us").to_pydatetime()
+        append_stream_bars(
+            self.repo,
+            self.run_id or "stream",
+            pd.concat(bars, ignore_index=True) if bars else None,
+            pd.concat(features, ignore_index=True) if features else None,
+            self.state.views,
+            created,
+            self.settings.source,
+            self.position,
+        )
+        self.unstored, self.position = [], None
+
+    def _claim(self) -> list[Message]:
+        s = self.settings
+        return self.transport.claim_stale(
+            self.stream, s.group, s.consumer, s.claim_idle_ms, s.batch_size
+        )
+
+    def _drain(self, fetch: Callable[[], list[Message]]) -> None:
+        while messages := fetch():
+            self.process(messages)
+
+    def process(self, messages: list[Message], catching_up: bool = False) -> None:
+        """Carry one micro-batch through every step and acknowledge it.
+
+        ``catching_up``: the messages were acknowledged before (re-read after the lake's
+        position): nothing goes to the dead-letter stream or is acknowledged again.
+        """
+        dead: list[tuple[Message, str, str]] = []
+        bars, kept = [], []
+        for message in messages:
+            try:
+                bars.append(decode(message))
+                kept.append(message)
+            except Undecodable as exc:
+                dead.append((message, exc.rule, str(exc)))
+        frame = pd.DataFrame(bars, columns=["symbol", "event_timestamp", *_PRICES, "source"])
+        sequence = check_sequence(self.state, frame, pd.Timedelta(self.settings.max_gap))
+        fresh = np.array([v is Verdict.FRESH for v in sequence.verdicts], dtype=bool)
+        consumed = sum(v is Verdict.CONSUMED for v in sequence.verdicts)
+        for i, verdict in enumerate(sequence.verdicts):
+            if verdict in (Verdict.DUPLICATE, Verdict.OUT_OF_ORDER):
+                dead.append((kept[i], verdict.value, _describe(frame.iloc[i], verdict.value)))
+        created = pd.Timestamp(datetime.now(UTC)).floor("us")
+        candidates = _contract(frame[fresh], created)
+        accepted = candidates
+        fresh_messages = [kept[i] for i in np.flatnonzero(fresh)]
+        if len(candidates):
+            gate = validate_bars(candidates, rules=ROW_RULES, where=f"stream {self.stream}")
+            accepted = gate.accepted
+            for position, row in gate.rejected.iterrows():
+                rules = str(row["failed_rules"])
+                dead.append((fresh_messages[position], rules, _describe(row, rules)))
+        features = incremental.update(self.state, accepted)
+        self.online.write(features)
+        done = time.time_ns()
+        if len(accepted):
+            self.unstored.append((accepted.assign(ingest_run=self.run_id or None), features))
+        self.position = messages[-1].id
+        if not catching_up:
+            for message, rule, detail in dead:
+                self.transport.dead_letter(self.stream, message, rule, detail)
+            self.transport.ack(self.stream, self.settings.group, [m.id for m in messages])
+        sent = published_ns([fresh_messages[i] for i in accepted.index])
+        latency = done - sent[sent > 0]
+        self._count(len(accepted), consumed, len(dead), len(sequence.gaps), latency)
+
+    def _count(
+        self, accepted: int, consumed: int, dead: int, gaps: int, latency_ns: np.ndarray
+    ) -> None:
+        r = self.report
+        r.bars += accepted
+        r.consumed_again += consumed
+        r.dead_letters += dead
+        r.gaps += gaps
+        r.batches += 1
+        if self.metrics is not None:
+            self.metrics.record(
+                bars=accepted,
+                consumed=consumed,
+                dead=dead,
+                gaps=gaps,
+                latencies_ms=latency_ns / 1e6,
+            )
+
+
+_PRICES = ("open", "high", "low", "close", "volume")
+
+
+def _contract(bars: pd.DataFrame, created: pd.Timestamp) -> pd.DataFrame:
+    """Bars in the bar contract's columns, index 0..n-1 (positions among the fresh bars)."""
+    out = bars.reset_index(drop=True).copy()
+    out["event_timestamp"] = pd.to_datetime(out["event_timestamp"], utc=True).astype(
+        "datetime64[us, UTC]"
+    )
+    out["created_timestamp"] = pd.Series([created] * len(out), dtype="datetime64[us, UTC]")
+    return out[BAR_SCHEMA.names]
+
+
+def _before(a: str, b: str) -> bool:
+    """Whether stream id ``a`` comes before ``b``."""
+    return tuple(int(p) for p in a.split("-")) < tuple(int(p) for p in b.split("-"))
+
+
+def _describe(row: pd.Series, rule: str) -> str:
+    return f"{row['symbol']} at {pd.Timestamp(row['event_timestamp']).isoformat()}: {rule}"
+
+
+def _lake_bars(repo: RepoPaths) -> pd.DataFrame:
+    table = BarLake(repo).read()
+    columns = ["symbol", "event_timestamp", *_PRICES]
+    return table.select(columns).to_pandas() if table.num_rows else pd.DataFrame(columns=columns)
+
+
+def run_consumer(
+    root: Path, settings: ConsumerSettings, transport: BarTransport | None = None
+) -> ConsumerReport:
+    """Consume ``settings.source`` until stopped (or idle for ``idle_exit_seconds``)."""
+    return StreamConsumer(root, settings, transport).run()
