@@ -20,6 +20,7 @@ Failing bars go to the dead-letter stream with the rule that failed.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -291,3 +292,17 @@ def run_consumer(
 ) -> ConsumerReport:
     """Consume ``settings.source`` until stopped (or idle for ``idle_exit_seconds``)."""
     return StreamConsumer(root, settings, transport).run()
+
+
+def start_position(root: Path, source: str, text: str) -> str:
+    """A replay start: a stream id as given, or the position before the first bar published
+    at or after a time (ISO 8601; naive is UTC)."""
+    if re.fullmatch(r"\d+(-\d+)?", text.strip()):
+        return text.strip()
+    try:
+        when = pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f"--from {text!r}: neither a stream id nor a time") from None
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    transport = RedisStreamsTransport(stream_url(RepoPaths(root)))
+    return transport.id_at(bar_stream(source), int(when.value // 1_000_000))
