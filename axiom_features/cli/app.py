@@ -21,6 +21,7 @@ from axiom_features.cli.output import plain_when_redirected
 from axiom_features.cli.pipeline import pipeline
 from axiom_features.cli.quality import quality
 from axiom_features.cli.stores import offline
+from axiom_features.cli.stream import stream
 from axiom_features.cli.verify import repair, verify
 
 
@@ -78,6 +79,7 @@ COMMANDS: tuple[click.Command, ...] = (
     backfill,
     replay,
     pipeline,
+    stream,
 )
 for command in COMMANDS:
     cli.add_command(command)
