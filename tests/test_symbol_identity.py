@@ -147,7 +147,22 @@ def _historical(root: Path, profile: str, symbols: list[str]) -> pd.DataFrame:
     return job.to_df()
 
 
-TICKERS = st.one_of(st.text(max_size=80), st.sampled_from(HOSTILE))
+NULL_LIKE = ["NA", "null", "None", "nan", "N/A"]
+"""Real tickers (``NA`` is National Bank of Canada) that CSV readers take for missing values."""
+CASES = ["brk.a", "Aapl", "ß", "ǅ", " padded ", "x" * 64, "x" * 65]
+TICKERS = st.one_of(
+    st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=80),
+    st.text(min_size=60, max_size=70),
+    st.sampled_from([*HOSTILE, *NULL_LIKE, *CASES]),
+).filter(lambda t: "\x00" not in t)
+
+
+def _vendor_csv(folder: Path, tickers: list[str]) -> Path:
+    """The bars as a vendor CSV (fields quoted where CSV needs it, CRLF line ends)."""
+    path = folder / f"vendor-{uuid.uuid4().hex[:8]}.csv"
+    frame = _bars(tickers).drop(columns=["created_timestamp", "source"])
+    frame.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+    return path
 
 
 @settings(
@@ -155,20 +170,32 @@ TICKERS = st.one_of(st.text(max_size=80), st.sampled_from(HOSTILE))
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(tickers=st.lists(TICKERS, min_size=1, max_size=4, unique=True))
-@example(tickers=[*HOSTILE, "X" * 65, "", "A\x00B"])
-def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(stores, tickers):
+@given(tickers=st.lists(TICKERS, min_size=1, max_size=4, unique_by=lambda t: t.strip().upper()))
+@example(tickers=[*HOSTILE, *NULL_LIKE, *CASES, "", "A\rB", "A\nB"])
+def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(
+    stores, tickers, tmp_path_factory
+):
+    """A vendor file's ticker is stored as read (surrounding blanks are CSV padding, and
+    symbols from files are upper-cased) in the lake, the offline tables, PostgreSQL, SQLite
+    and Redis; a ticker no store can hold is quarantined with a rule; nothing is written
+    outside ``data/``."""
     root = stores
     os.chdir(root)
+    csv = _vendor_csv(tmp_path_factory.mktemp("vendor"), tickers)
     before = _files_outside_data(root)
-    accepted = [t for t in tickers if symbol_problem(t) is None]
+    spelled = {t: t.strip().upper() for t in tickers}
+    accepted = [spelled[t] for t in tickers if symbol_problem(spelled[t]) is None]
 
-    result = jobs.ingest_frame(root, _bars(tickers), source="synthetic", origin="<test>")
+    result = jobs.ingest_files(root, [csv])
 
     held = read_quarantine(RepoPaths(root), result.run_id)
-    assert set(held["symbol"]) == set(tickers) - set(accepted)
-    assert all("symbol_valid" in rules for rules in held["failed_rules"])
-    assert set(accepted) <= set(BarLake(RepoPaths(root)).symbols())
+    rejected = {spelled[t] or None for t in tickers} - set(accepted)
+    assert set(held["symbol"]) == rejected
+    assert held["failed_rules"].str.len().gt(0).all()
+    assert all("symbol_valid" in r for s, r in zip(held["symbol"], held["failed_rules"]) if s)
+    lake = BarLake(RepoPaths(root))
+    for symbol in accepted:
+        assert lake.read_symbol(symbol)["symbol"].unique().tolist() == [symbol]
     if not accepted:
         assert _files_outside_data(root) == before
         return
@@ -187,6 +214,16 @@ def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(store
         rows = conn.execute(f"SELECT DISTINCT symbol FROM {VIEW}").fetchall()
     assert set(accepted) <= {r[0] for r in rows}
     assert _files_outside_data(root) == before
+
+
+def test_null_like_tickers_are_tickers_in_news_and_fundamentals_too(tmp_path):
+    from axiom_features.ingest.fundamental_values import parse_symbols
+    from axiom_features.ingest.raw import as_symbols
+
+    spelled = pd.Series(["brk.b", "NA", " Aapl ", "", None])
+
+    assert as_symbols(spelled).tolist() == ["brk.b", "NA", "Aapl", None, None]
+    assert parse_symbols(spelled, "ticker")[0].tolist() == ["BRK.B", "NA", "AAPL", None, None]
 
 
 @pytest.mark.postgres

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from axiom_features.ingest.raw import as_text
+from axiom_features.ingest.raw import as_symbols, as_text
 from axiom_features.ingest.timestamps import UTC_DTYPE, to_utc
 
 _PERIOD = re.compile(
@@ -93,8 +93,8 @@ def parse_times(
 
 
 def parse_symbols(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
-    """Upper-case symbols; a missing symbol is a failure."""
-    symbols = as_text(values).str.upper()
+    """Upper-cased symbols (:func:`as_symbols`); a missing symbol is a failure."""
+    symbols = as_symbols(values).str.upper()
     reasons = _no_reasons(values)
     reasons[symbols.isna()] = f"column '{column}': missing"
     return symbols, reasons

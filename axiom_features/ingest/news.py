@@ -4,7 +4,7 @@ Column names are matched ignoring case, spaces, dots, dashes and underscores:
 
 - ``headline``: headline or title;
 - ``published_at``: published_at (publishedAt), published, datetime, date, timestamp or time;
-- ``symbol``: symbol or ticker (upper-cased).
+- ``symbol``: symbol or ticker (upper-cased; ``NA`` is a ticker, not a missing value).
 
 Times with an offset (``Z``, ``+02:00``) are converted to UTC; times without one are UTC.
 Every row read is either accepted (and offered to the lake) or rejected with reasons naming
@@ -26,7 +26,7 @@ from axiom_features.contracts.news import NEWS_QUARANTINE_SCHEMA, NEWS_SCHEMA
 from axiom_features.ingest.columns import squash
 from axiom_features.ingest.csv_reader import FIELD_COUNT_RULE, read_csv
 from axiom_features.ingest.errors import IngestError
-from axiom_features.ingest.raw import RawFile, as_text
+from axiom_features.ingest.raw import RawFile, as_symbols, as_text
 from axiom_features.ingest.timestamps import UTC_DTYPE, to_utc
 from axiom_features.lakes.bars import write_parquet_atomic
 from axiom_features.lakes.news import NewsLake
@@ -105,7 +105,7 @@ def _read_rows(
 ) -> tuple[pd.DataFrame, list[list[str]]]:
     """The contract columns read from ``raw``, and each row's reasons to reject it."""
     sym_col, head_col, time_col = columns["symbol"], columns["headline"], columns["published_at"]
-    symbol = as_text(raw.frame[sym_col]).str.upper()
+    symbol = as_symbols(raw.frame[sym_col]).str.upper()
     headline = as_text(raw.frame[head_col]).map(lambda h: " ".join(h.split()), na_action="ignore")
     time_text = as_text(raw.frame[time_col])
     published = to_utc(time_text, "UTC")

@@ -16,7 +16,7 @@ from axiom_features.calendar import close_of_dates
 from axiom_features.contracts import BAR_SCHEMA, NUMERIC_BAR_COLUMNS, PRICE_COLUMNS
 from axiom_features.ingest.columns import ColumnMap, map_columns
 from axiom_features.ingest.errors import IngestError
-from axiom_features.ingest.raw import RawFile, as_text
+from axiom_features.ingest.raw import RawFile, as_symbols, as_text
 from axiom_features.ingest.timestamps import UTC_DTYPE, to_utc
 from axiom_features.quality.gate import RULE_SEPARATOR
 
@@ -81,8 +81,9 @@ def date_only(values: pd.Series) -> pd.Series:
 
 
 def _symbols(raw: RawFile, mapping: ColumnMap) -> pd.Series:
+    """The symbol column, else the file's name, upper-cased (:func:`as_symbols`)."""
     if "symbol" in mapping.columns:
-        return as_text(raw.frame[mapping.columns["symbol"]]).str.upper()
+        return as_symbols(raw.frame[mapping.columns["symbol"]]).str.upper()
     return pd.Series(raw.path.stem.strip().upper(), index=raw.frame.index, dtype=object)
 
 
