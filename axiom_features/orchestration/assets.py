@@ -52,6 +52,9 @@ class LakeFiles(dg.Config):
     """Files a run imports into one lake (none: the lake is taken as it stands)."""
 
     files: list[str] = []
+    block: list[str] = []
+    """Bar rules whose failure blocks the whole batch (e.g. ``high_is_max``), beyond those
+    that block by default."""
 
 
 def view_lakes() -> dict[str, list[str]]:
@@ -114,7 +117,7 @@ def _lake_asset(
     def lake_asset(context: dg.AssetExecutionContext, config: LakeFiles) -> dg.MaterializeResult:
         files = [Path(f) for f in config.files]
         if lake == "bars":
-            return _import_bars(context, settings, files)
+            return _import_bars(context, settings, files, config.block)
         counts = [
             retry_transient(context, lambda f=f: _import_table(settings, lake, f)) for f in files
         ]
@@ -136,17 +139,22 @@ def _import_table(settings: Settings, lake: str, path: Path):  # noqa: ANN202 - 
 
 
 def _import_bars(
-    context: dg.AssetExecutionContext, settings: Settings, files: list[Path]
+    context: dg.AssetExecutionContext, settings: Settings, files: list[Path], block: list[str]
 ) -> dg.MaterializeResult:
     """Import ``files``; a blocked batch fails the blocking quality check (not retried)."""
+    from axiom_features.ingest import QualityOptions
     from axiom_features.quality import BatchBlocked
 
     if not files:
         gate = dg.AssetCheckResult(check_name=QUALITY_GATE, passed=True, metadata={"files": 0})
         return dg.MaterializeResult(metadata={"files": 0}, check_results=[gate])
     try:
+        quality = QualityOptions(severities={rule: "block" for rule in block})
         result = retry_transient(
-            context, lambda: jobs.ingest_files(settings.root, files, calendar=settings.exchange)
+            context,
+            lambda: jobs.ingest_files(
+                settings.root, files, calendar=settings.exchange, quality=quality
+            ),
         )
     except BatchBlocked as exc:
         gate = dg.AssetCheckResult(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
@@ -25,11 +26,18 @@ def settings_from_environment() -> Settings:
     )
 
 
+@lru_cache(maxsize=4)
+def definitions_of(settings: Settings) -> dg.Definitions:
+    """The definitions of one repository and profile, built once per process."""
+    return build_definitions(settings)
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return build_definitions(settings_from_environment())
+    return definitions_of(settings_from_environment())
 
 
 def daily_update_job() -> dg.JobDefinition:
-    """The daily job, rebuilt from the environment (what ``reconstructable`` points at)."""
-    return build_definitions(settings_from_environment()).resolve_job_def(DAILY_JOB)
+    """The daily job of the repository the environment names (what ``reconstructable``
+    points at)."""
+    return definitions_of(settings_from_environment()).resolve_job_def(DAILY_JOB)
