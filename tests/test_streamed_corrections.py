@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from axiom_features.ingest import QualityOptions, import_bars
-from axiom_features.ingest import importer
+from axiom_features.ingest import QualityOptions, import_bars, importer
 from axiom_features.lakes.bars import BarLake
 from axiom_features.lakes.history import read_history, recompute_marks
 from axiom_features.paths import RepoPaths
@@ -58,9 +57,7 @@ def _closes(repo: RepoPaths) -> pd.Series:
     return lake["close"].reset_index(drop=True)
 
 
-def test_a_streamed_import_holds_corrections_by_default_with_a_finding(
-    streamed, corrected_file
-):
+def test_a_streamed_import_holds_corrections_by_default_with_a_finding(streamed, corrected_file):
     repo, fixed, path = corrected_file
     before = _closes(repo)
 

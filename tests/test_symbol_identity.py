@@ -192,7 +192,8 @@ def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(
     rejected = {spelled[t] or None for t in tickers} - set(accepted)
     assert set(held["symbol"]) == rejected
     assert held["failed_rules"].str.len().gt(0).all()
-    assert all("symbol_valid" in r for s, r in zip(held["symbol"], held["failed_rules"]) if s)
+    pairs = zip(held["symbol"], held["failed_rules"], strict=True)
+    assert all("symbol_valid" in rules for symbol, rules in pairs if symbol)
     lake = BarLake(RepoPaths(root))
     for symbol in accepted:
         assert lake.read_symbol(symbol)["symbol"].unique().tolist() == [symbol]

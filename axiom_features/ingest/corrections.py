@@ -109,4 +109,3 @@ def hold(gate: GateResult, found: pd.DataFrame) -> GateResult:
         warnings=warnings,
         findings=findings,
     )
-

@@ -19,9 +19,9 @@ from __future__ import annotations
 import shutil
 import zlib
 from collections import Counter
-from datetime import UTC, datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +128,6 @@ def stream_csv(
                     bars, prior_failures=failures, rules=rules, context=context, where=str(path)
                 )
             except BatchBlocked as exc:
-
                 raise located(exc, [part]) from exc
             accepted_pos = gate.accepted.index.to_numpy()
             memory.add(keys[accepted_pos], values[accepted_pos])

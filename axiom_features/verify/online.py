@@ -32,9 +32,7 @@ def online_damage(root: Path, profile: str = "default") -> list[Damage]:
     if not offline.is_dir() or not any(p.is_dir() for p in offline.iterdir()):
         return []  # nothing transformed, nothing to serve
     store = open_store(root, profile)
-    views = [
-        v.name for v in store.list_feature_views() if v.online and (offline / v.name).exists()
-    ]
+    views = [v.name for v in store.list_feature_views() if v.online and (offline / v.name).exists()]
     if not views:
         return []
     report = check_consistency(store, views=views, sample=EVERY_ENTITY)
