@@ -10,7 +10,9 @@ reads a view's whole history with Dask) with :func:`~axiom_features.materialize.
 (DuckDB, two narrow passes); for any other offline store with the store's own
 ``pull_latest_from_table_or_query`` (the platform's DuckDB and PostgreSQL stores). On Redis
 it replaces the protobuf-per-value writer by
-:func:`~axiom_features.online.writer.write_rows`, which stores the same bytes. Other online
+:func:`~axiom_features.online.writer.write_rows`, which stores the same bytes. With Ray selected
+in the ``compute:`` block and enough entities, the Redis writes run as Ray tasks
+(:mod:`axiom_features.materialize.ray_writes`). Other online
 stores (SQLite) get the same rows through Feast's own writer. Every view still gets the whylogs
 profile of exactly the rows written, from the same Arrow table. Views it does not cover
 (other sources, transformations, aggregations, offline writes, field mappings) go through
@@ -38,7 +40,9 @@ from axiom_features.materialize.engine import (
     _empty_table,
 )
 from axiom_features.materialize.latest import pull_latest
+from axiom_features.materialize.ray_writes import write_rows_on_ray
 from axiom_features.online.writer import DEFAULT_BATCH_ROWS, ViewLayout, write_rows
+from axiom_features.scaleout.settings import settings_from_block
 
 ENGINE_TYPE = "axiom_features.materialize.fast_engine.FastComputeEngine"
 
@@ -162,16 +166,28 @@ class FastComputeEngine(ProfilingComputeEngine):
         store = self.online_store
         if isinstance(store, RedisOnlineStore):
             store_config = config.online_store
+            layout = ViewLayout(
+                name=_versioned_fv_name(view, config),
+                join_keys=[c.name for c in view.entity_columns],
+                join_key_types=[c.dtype.to_value_type() for c in view.entity_columns],
+                features=[(f.name, f.dtype.to_value_type()) for f in view.features],
+                timestamp_column=view.batch_source.timestamp_field,
+            )
+            settings = settings_from_block(getattr(config, "compute", None) or {})
+            if settings.uses_ray(table.num_rows):
+                return write_rows_on_ray(
+                    store,
+                    store_config,
+                    settings,
+                    project=config.project,
+                    view=layout,
+                    table=table,
+                    batch_rows=self.redis_batch_rows,
+                )
             result = write_rows(
                 store._get_client(store_config),
                 project=config.project,
-                view=ViewLayout(
-                    name=_versioned_fv_name(view, config),
-                    join_keys=[c.name for c in view.entity_columns],
-                    join_key_types=[c.dtype.to_value_type() for c in view.entity_columns],
-                    features=[(f.name, f.dtype.to_value_type()) for f in view.features],
-                    timestamp_column=view.batch_source.timestamp_field,
-                ),
+                view=layout,
                 table=table,
                 key_ttl_seconds=store_config.key_ttl_seconds,
                 skip_dedup=store_config.skip_dedup or overwrite,
