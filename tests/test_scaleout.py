@@ -2,13 +2,17 @@
 
 The transform job's symbol batches run as Ray tasks on both nodes and write exactly what a
 local run writes; a node killed mid-job costs only its batches, which run again elsewhere;
-small jobs stay local; and nothing of the cluster outlives it.
+small jobs stay local. A training set joined per symbol partition on the workers equals the
+local join, and online writes from Ray tasks store the local writer's bytes. Nothing of the
+cluster outlives the module.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
+import pyarrow as pa
 import pytest
 import ray
+from feast.value_type import ValueType
 from ray.cluster_utils import Cluster
 
+from axiom_features.materialize.ray_writes import entity_parts, write_rows_on_ray
 from axiom_features.offline import point_in_time as pit
 from axiom_features.offline.joined import joined_frame
 from axiom_features.offline.partitioned import ray_joined_frame
+from axiom_features.online.redis_store import AxiomRedisOnlineStore, AxiomRedisOnlineStoreConfig
+from axiom_features.online.writer import ViewLayout, write_rows
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.transform_job import run_transform_job
 from axiom_features.scaleout.settings import ComputeSettings, compute_settings
@@ -125,20 +134,26 @@ def _ray_settings(cluster: Cluster, **overrides: int) -> ComputeSettings:
 
 
 def busy_worker_processes(node) -> int:  # noqa: ANN001 - ray's Node
-    """Worker processes of ``node`` running a batch now (Ray titles them after the task),
-    waiting up to 10 s for one to start."""
+    """Worker processes of ``node`` running a batch now (Ray titles them after the task)."""
     (raylet,) = node.all_processes["raylet"]
-    deadline = time.monotonic() + 10
-    while True:
-        busy = 0
-        for child in psutil.Process(raylet.process.pid).children(recursive=True):
-            try:
-                busy += any("ray::_on_node" in part for part in child.cmdline())
-            except psutil.NoSuchProcess:
-                pass
-        if busy or time.monotonic() > deadline:
-            return busy
-        time.sleep(0.05)
+    busy = 0
+    for child in psutil.Process(raylet.process.pid).children(recursive=True):
+        try:
+            busy += any("ray::_on_node" in part for part in child.cmdline())
+        except psutil.NoSuchProcess:
+            pass
+    return busy
+
+
+def kill_when_busy(cluster: Cluster, node, killed: list[int], stop: threading.Event) -> None:  # noqa: ANN001
+    """Remove ``node`` (SIGKILL) as soon as it runs a batch, once a batch has finished."""
+    while not stop.is_set():
+        busy = busy_worker_processes(node) if killed == [0] else 0
+        if busy:
+            cluster.remove_node(node, allow_graceful=False)
+            killed[:] = [busy]
+            return
+        time.sleep(0.02)
 
 
 def _node_ids() -> set[str]:
@@ -232,25 +247,74 @@ def test_a_training_set_joined_by_symbol_partitions_on_the_cluster_equals_the_lo
         assert matched.notna().sum() > rows // 2 and matched.isna().any()
 
 
+def _redis_dump(client, project: str) -> dict[bytes, dict[bytes, bytes]]:  # noqa: ANN001
+    """Every hash of ``project``, keyed without the project suffix, with its TTL state."""
+    suffix = project.encode()
+    return {
+        key.removesuffix(suffix): (client.hgetall(key), client.ttl(key) > 0)
+        for key in client.scan_iter(match=b"*" + suffix, count=1000)
+    }
+
+
+def test_online_writes_from_ray_tasks_store_the_bytes_of_the_local_writer(cluster, redis_url):
+    rng = np.random.default_rng(3)
+    rows = 400
+    table = pa.table(
+        {
+            "symbol": [f"S{i % 150:03d}" for i in range(rows)],  # entities repeat: newest wins
+            "event_timestamp": pa.array(
+                pd.Timestamp("2024-01-02", tz="UTC")
+                + pd.to_timedelta(rng.permutation(rows), unit="h")
+            ),
+            "f1": rng.normal(size=rows),
+            "f2": np.where(rng.random(rows) < 0.1, np.nan, rng.normal(size=rows)),
+        }
+    )
+    view = ViewLayout(
+        name="prices",
+        join_keys=["symbol"],
+        join_key_types=[ValueType.STRING],
+        features=[("f1", ValueType.DOUBLE), ("f2", ValueType.DOUBLE)],
+    )
+    config = AxiomRedisOnlineStoreConfig(url=redis_url, key_ttl_seconds=3600)
+    store = AxiomRedisOnlineStore()
+    client = store._get_client(config)
+    local, remote = (f"scaleout_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("local", "ray"))
+    expected = write_rows(client, project=local, view=view, table=table, key_ttl_seconds=3600)
+    written = write_rows_on_ray(
+        store, config, _ray_settings(cluster), project=remote, view=view, table=table, batch_rows=50
+    )
+    assert written == expected.written  # rows newer than an earlier row of their entity
+    assert len(entity_parts(table, ["symbol"], 4)) == 4
+    assert _redis_dump(client, remote) == _redis_dump(client, local)
+    assert len(_redis_dump(client, local)) == 150
+
+
 def test_a_worker_node_killed_mid_job_costs_only_a_rerun_of_its_batches(
     cluster, lake, local_hash, tmp_path
 ):
     repo = _copy_lake(lake, tmp_path)
     (worker,) = cluster.worker_nodes
     killed: list[int] = []
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_when_busy, args=(cluster, worker, killed, stop))
+    killer.start()
 
-    def kill_after_first_batch(done: int, total: int) -> None:
+    def arm_after_first_batch(done: int, total: int) -> None:
         if not killed:
-            killed.append(busy_worker_processes(worker))
-            cluster.remove_node(worker, allow_graceful=False)
+            killed.append(0)
 
-    result = run_transform_job(
-        repo,
-        views=VIEWS,
-        created=CREATED,
-        compute=_ray_settings(cluster),
-        progress=kill_after_first_batch,
-    )
+    try:
+        result = run_transform_job(
+            repo,
+            views=VIEWS,
+            created=CREATED,
+            compute=_ray_settings(cluster, batch_size=1),
+            progress=arm_after_first_batch,
+        )
+    finally:
+        stop.set()
+        killer.join()
     assert killed and killed[0] >= 1, "the node was not running a batch when it was killed"
     assert worker.unique_id not in _node_ids()
     assert result.engine == "ray"
