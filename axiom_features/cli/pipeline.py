@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from axiom_features.cli.context import Context, pass_context
 from axiom_features.cli.support import console, fail_cleanly
@@ -63,7 +62,7 @@ def run(
         views=views.split(",") if views else None,
         workers=workers,
     )
-    console.print(runs_table([result]))
+    print_runs([result])
 
 
 @pipeline.command("resume")
@@ -74,7 +73,7 @@ def resume(ctx: Context, workers: int) -> None:
     """Finish the last failed or interrupted pipeline run from where it stopped."""
     from axiom_features.orchestration.runner import resume_pipeline
 
-    console.print(runs_table([resume_pipeline(ctx.repo, ctx.profile, workers=workers)]))
+    print_runs([resume_pipeline(ctx.repo, ctx.profile, workers=workers)])
 
 
 @pipeline.command("status")
@@ -89,10 +88,7 @@ def status(ctx: Context, limit: int) -> None:
     if not runs:
         console.print(f"no pipeline run in {ctx.repo}")
         return
-    console.print(runs_table(runs))
-    for item in runs:
-        if item.error:
-            console.print(f"{item.run_id}: {escape(item.error)}", soft_wrap=True)
+    print_runs(runs)
 
 
 @pipeline.command("ui")
@@ -108,9 +104,14 @@ def ui(ctx: Context, host: str, port: int) -> None:
     raise SystemExit(serve_ui(ctx.repo, ctx.profile, host=host, port=port))
 
 
-def runs_table(runs) -> Table:  # noqa: ANN001 - list[PipelineRun]
-    table = Table("run", "command", "session", "status", "steps", title="pipeline runs")
+def print_runs(runs) -> None:  # noqa: ANN001 - list[PipelineRun]
+    """One line per run (id, command, session, outcome), then one per step."""
     for item in runs:
-        steps = ", ".join(f"{step} {state}" for step, state in item.steps.items())
-        table.add_row(item.run_id, item.command, item.day or "", item.status, steps or "-")
-    return table
+        console.print(
+            f"{item.run_id}  {item.command}  session {item.day or '-'}  {item.status}",
+            soft_wrap=True,
+        )
+        for step, state in item.steps.items():
+            console.print(f"  {step}: {state}", soft_wrap=True)
+        if item.error:
+            console.print(f"  error: {escape(item.error)}", soft_wrap=True)
