@@ -111,3 +111,24 @@ def test_a_bar_older_than_the_state_is_refused(batch) -> None:
     state = incremental.warm(bars)
     with pytest.raises(ValueError, match="AXM .* is not newer"):
         incremental.update(state, bars[bars["symbol"] == "AXM"].tail(1))
+
+
+def test_a_market_row_split_across_updates_is_revised_to_the_batch_values(batch) -> None:
+    bars, expected = batch
+    times = np.sort(bars["event_timestamp"].unique())
+    state = incremental.warm(bars[bars["event_timestamp"] <= times[299]])
+    day = bars[bars["event_timestamp"] == times[300]]
+    first, _ = incremental.update_with_revisions(state, day[day["symbol"] != "CRX"])
+    rows, revised = incremental.update_with_revisions(state, day[day["symbol"] == "CRX"])
+    assert sorted(revised["symbol"]) == ["AXM", "BLQ"]
+    assert set(revised.columns[2:]) == {
+        f.name for v in incremental.bar_views() if v.name in ("risk", "regime") for f in v.features
+    }
+    final = first.set_index("symbol")
+    final.loc[revised["symbol"], revised.columns[2:]] = revised.set_index("symbol")
+    final = pd.concat([final.reset_index(), rows]).sort_values("symbol").reset_index(drop=True)
+    _compare(final[first.columns], expected)
+    assert not np.array_equal(
+        first.set_index("symbol").loc[["AXM", "BLQ"], "risk_beta_63"].to_numpy(),
+        revised.set_index("symbol").loc[["AXM", "BLQ"], "risk_beta_63"].to_numpy(),
+    ), "the late bar changes the market return, so beta must change"

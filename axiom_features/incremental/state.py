@@ -29,6 +29,7 @@ from axiom_features.incremental.window_families import (
     window_views,
 )
 from transforms.catalogue import catalogue
+from transforms.families import family_named
 from transforms.specs import ViewSpec
 
 BAR_FAMILIES: tuple[str, ...] = ("talib", "microstructure", "risk", "regime")
@@ -89,6 +90,9 @@ def warm(history: pd.DataFrame, views: Sequence[ViewSpec] | None = None) -> Incr
     chosen = _talib_views(given) + [v for v in given if v not in _talib_views(given)]
     state = IncrementalState(chosen)
     bars = _sorted_bars(history)
+    if bars.empty:
+        state.market = MarketTail(pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC")))
+        return state
     closes = bars.pivot_table(
         index="event_timestamp", columns="symbol", values="close", aggfunc="last"
     )
@@ -110,13 +114,28 @@ def update(state: IncrementalState, bars: pd.DataFrame) -> pd.DataFrame:
     """Carry ``state`` over ``bars``; one feature row per bar (keys first, then features).
 
     Each symbol's bars must be newer than everything the state holds for it. Market-wide
-    features of a time are the batch's when every bar of that time is in ``bars`` or before.
+    features of a time are the batch's when every bar of that time is in ``bars`` or before
+    (whole sessions per call); :func:`update_with_revisions` also returns the earlier rows a
+    late bar of a time changes.
+    """
+    return update_with_revisions(state, bars)[0]
+
+
+def update_with_revisions(
+    state: IncrementalState, bars: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`update`, plus the revised rows of views that read the market.
+
+    A bar joins the market row of its time, so rows returned earlier at that time or later
+    (other symbols') change in the views reading the market (risk, regime). The second frame
+    holds those rows again: ``symbol``, ``event_timestamp`` and the features of those views,
+    with the values the batch computes from the bars seen so far.
     """
     new = _sorted_bars(bars)
-    if new.empty:
-        return pd.DataFrame(columns=[*KEY_COLUMNS, *state.feature_names])
-    talib_views = _talib_views(state.views)
     names = state.feature_names
+    if new.empty:
+        return pd.DataFrame(columns=[*KEY_COLUMNS, *names]), _no_revisions(state)
+    talib_views = _talib_views(state.views)
     out = np.full((len(new), len(names)), np.nan)
     talib_width = sum(len(v.features) for v in talib_views)
     times = _nanoseconds(new["event_timestamp"])
@@ -144,7 +163,7 @@ def update(state: IncrementalState, bars: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(out, columns=names)
     frame.insert(0, "event_timestamp", new["event_timestamp"].to_numpy())
     frame.insert(0, "symbol", symbols)
-    return frame
+    return frame, _revisions(state, int(times.min()), touched)
 
 
 def _update_windows(
@@ -167,6 +186,46 @@ def _update_windows(
         columns = tail_rows(groups, symbol, tail, market, len(rows))
         for name, column in columns.items():
             out[rows, position[name]] = column
+
+
+def _market_groups(state: IncrementalState) -> dict[str, list[ViewSpec]]:
+    groups = window_views(state.views)
+    return {name: views for name, views in groups.items() if "market" in family_named(name).needs}
+
+
+def _no_revisions(state: IncrementalState) -> pd.DataFrame:
+    columns = [
+        f.name for views in _market_groups(state).values() for v in views for f in v.features
+    ]
+    return pd.DataFrame(columns=[*KEY_COLUMNS, *columns])
+
+
+def _revisions(state: IncrementalState, since: int, touched: dict[str, list[int]]) -> pd.DataFrame:
+    """Rows at or after ``since`` returned by earlier updates, in the market-reading views."""
+    groups = _market_groups(state)
+    if not groups:
+        return _no_revisions(state)
+    assert state.market is not None
+    frames = []
+    for symbol, entry in state.symbols.items():
+        history = entry.history
+        end = history.size - len(touched.get(symbol, ()))
+        first = int(np.searchsorted(history.times(), since))
+        if first >= end:
+            continue
+        start = max(0, first - TAIL_BARS)
+        tail = history.frame(start)
+        columns = tail_rows(groups, symbol, tail, state.market.frame, history.size - first)
+        count = end - first
+        rows = pd.DataFrame({name: values[:count] for name, values in columns.items()})
+        rows.insert(
+            0, "event_timestamp", tail["event_timestamp"].to_numpy()[first - start : end - start]
+        )
+        rows.insert(0, "symbol", symbol)
+        frames.append(rows)
+    if not frames:
+        return _no_revisions(state)
+    return pd.concat(frames, ignore_index=True)
 
 
 def save(state: IncrementalState, path: Path) -> None:

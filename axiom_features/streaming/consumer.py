@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import redis
 
 from axiom_features.contracts import BAR_SCHEMA
 from axiom_features.incremental import state as incremental
@@ -50,6 +51,7 @@ from axiom_features.streaming.server import stream_url
 from axiom_features.streaming.transport import BarTransport, Message
 
 GROUP = "axiom-features"
+RECONNECT_PAUSE = 0.2
 
 
 def bar_stream(source: str) -> str:
@@ -80,6 +82,8 @@ class ConsumerSettings:
     """Replay: deliver again every message after this stream id."""
     flush_seconds: float = 30.0
     """How often accepted bars are appended to the lake and the offline tables."""
+    reconnect_seconds: float = 60.0
+    """How long a lost connection to the stream is retried before the consumer stops."""
 
 
 @dataclass
@@ -124,27 +128,7 @@ class StreamConsumer:
             self._catch_up()
             if s.start is not None:
                 self.transport.rewind(self.stream, s.group, s.start)
-            self._drain(
-                lambda: self.transport.pending_of(self.stream, s.group, s.consumer, s.batch_size)
-            )
-            idle_since = time.monotonic()
-            last_claim = 0.0
-            while not should_stop():
-                if time.monotonic() - last_claim > s.claim_idle_ms / 1000:
-                    last_claim = time.monotonic()
-                    self._drain(self._claim)
-                messages = self.transport.read(
-                    self.stream, s.group, s.consumer, s.batch_size, s.block_ms
-                )
-                if messages:
-                    self.process(messages)
-                    idle_since = time.monotonic()
-                elif s.idle_exit_seconds is not None and (
-                    time.monotonic() - idle_since > s.idle_exit_seconds
-                ):
-                    break
-                if time.monotonic() - self.flushed_at > s.flush_seconds:
-                    self.flush()
+            self._consume(should_stop)
             self.flush()
             record.row_counts.update(
                 bars=self.report.bars,
@@ -153,6 +137,51 @@ class StreamConsumer:
             )
             record.outputs.extend(["lake:bars", *(f"online:{v.name}" for v in self.state.views)])
         return self.report
+
+    def _consume(self, should_stop: Callable[[], bool]) -> None:
+        """The main loop; a lost connection to the stream is retried for ``reconnect_seconds``."""
+        s = self.settings
+        idle_since = time.monotonic()
+        last_claim = 0.0
+        lost_since: float | None = None
+        own_pending = True
+        while not should_stop():
+            try:
+                if own_pending:
+                    self._drain(
+                        lambda: self.transport.pending_of(
+                            self.stream, s.group, s.consumer, s.batch_size
+                        )
+                    )
+                    own_pending = False
+                if time.monotonic() - last_claim > s.claim_idle_ms / 1000:
+                    last_claim = time.monotonic()
+                    self._drain(self._claim)
+                messages = self.transport.read(
+                    self.stream, s.group, s.consumer, s.batch_size, s.block_ms
+                )
+                lost_since = None
+            except redis.ConnectionError:
+                now = time.monotonic()
+                lost_since = lost_since or now
+                if now - lost_since > s.reconnect_seconds:
+                    raise
+                own_pending = True
+                time.sleep(RECONNECT_PAUSE)
+                continue
+            if messages:
+                try:
+                    self.process(messages)
+                except redis.ConnectionError:
+                    own_pending = True  # not acknowledged: delivered again once back
+                    continue
+                idle_since = time.monotonic()
+            elif s.idle_exit_seconds is not None and (
+                time.monotonic() - idle_since > s.idle_exit_seconds
+            ):
+                break
+            if time.monotonic() - self.flushed_at > s.flush_seconds:
+                self.flush()
 
     def _catch_up(self) -> None:
         """Re-apply the bars acknowledged after the lake's stored position (not stored yet)."""
@@ -170,14 +199,14 @@ class StreamConsumer:
         self.flushed_at = time.monotonic()
         if self.position is None:
             return
-        bars = [b for b, _ in self.unstored]
+        bars = [b for b, _ in self.unstored if len(b)]
         features = [f for _, f in self.unstored]
         created = pd.Timestamp(datetime.now(UTC)).floor("us").to_pydatetime()
         append_stream_bars(
             self.repo,
             self.run_id or "stream",
             pd.concat(bars, ignore_index=True) if bars else None,
-            pd.concat(features, ignore_index=True) if features else None,
+            [f for f in features if len(f)],
             self.state.views,
             created,
             self.settings.source,
@@ -226,11 +255,14 @@ class StreamConsumer:
             for position, row in gate.rejected.iterrows():
                 rules = str(row["failed_rules"])
                 dead.append((fresh_messages[position], rules, _describe(row, rules)))
-        features = incremental.update(self.state, accepted)
+        features, revised = incremental.update_with_revisions(self.state, accepted)
         self.online.write(features)
+        self.online.rewrite(_latest_rows(self.state, revised))
         done = time.time_ns()
         if len(accepted):
             self.unstored.append((accepted.assign(ingest_run=self.run_id or None), features))
+        if len(revised):
+            self.unstored.append((accepted.iloc[:0], revised))
         self.position = messages[-1].id
         if not catching_up:
             for message, rule, detail in dead:
@@ -270,6 +302,15 @@ def _contract(bars: pd.DataFrame, created: pd.Timestamp) -> pd.DataFrame:
     )
     out["created_timestamp"] = pd.Series([created] * len(out), dtype="datetime64[us, UTC]")
     return out[BAR_SCHEMA.names]
+
+
+def _latest_rows(state: incremental.IncrementalState, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are their symbol's newest bar (a revision of an older row stays offline)."""
+    if rows.empty:
+        return rows
+    newest = {s: state.last_time(s) for s in rows["symbol"].unique()}
+    stamps = pd.to_datetime(rows["event_timestamp"], utc=True)
+    return rows[stamps.to_numpy() == rows["symbol"].map(newest).to_numpy()]
 
 
 def _before(a: str, b: str) -> bool:

@@ -47,23 +47,43 @@ def append_stream_bars(
     repo: RepoPaths,
     run_id: str,
     bars: pd.DataFrame | None,
-    features: pd.DataFrame | None,
+    features: Sequence[pd.DataFrame],
     views: Sequence[ViewSpec],
     created: datetime,
     source: str,
     position: str,
 ) -> None:
-    """Store ``bars`` (bar contract plus provenance), ``features`` and ``position`` atomically."""
+    """Store ``bars`` (bar contract plus provenance), the feature rows of ``features`` (frames
+    in the order they were computed) and ``position``, atomically."""
     with transaction(repo, f"{run_id}-{position.replace('-', '_')}") as staged:
-        if bars is not None and features is not None and len(bars):
+        if bars is not None and len(bars):
             BarLake(repo).upsert(bars, transaction=staged)
-            for symbol, rows in features.groupby("symbol", sort=True):
-                for view in views:
-                    _append_offline(repo, staged, view, str(symbol), rows, created)
+        if features:
+            _append_features(repo, staged, features, views, created)
         marker = pa.table({"stream": [source], "position": [position]}, schema=POSITION_SCHEMA)
         target = position_path(repo, source)
         target.parent.mkdir(parents=True, exist_ok=True)
         staged.write_table(marker, target)
+
+
+def _append_features(
+    repo: RepoPaths,
+    staged: Transaction,
+    features: Sequence[pd.DataFrame],
+    views: Sequence[ViewSpec],
+    created: datetime,
+) -> None:
+    """Every view's rows from the frames holding its features, in order: the last copy of a
+    row wins (a revision comes after the row it revises)."""
+    for view in views:
+        names = [f.name for f in view.features]
+        parts = [f[["symbol", "event_timestamp", *names]] for f in features if names[0] in f]
+        if not parts:
+            continue
+        rows = pd.concat(parts, ignore_index=True)
+        latest = rows.drop_duplicates(["symbol", "event_timestamp"], keep="last")
+        for symbol, group in latest.groupby("symbol", sort=True):
+            _append_offline(repo, staged, view, str(symbol), group, created)
 
 
 def _append_offline(
@@ -74,27 +94,26 @@ def _append_offline(
     rows: pd.DataFrame,
     created: datetime,
 ) -> None:
+    """Upsert ``rows`` into the view's offline table of ``symbol`` (same time: replaced)."""
     schema = offline_schema(view)
     target = symbol_file(repo.offline_view(view.name), symbol)
     current = staged.current(target)
     stored = pq.read_table(current) if current is not None else schema.empty_table()
     if stored.schema.metadata != schema.metadata:
         stored = stored.select(schema.names).cast(schema)
-    held = stored.column("event_timestamp").cast(pa.int64()).to_numpy()
     times = pd.DatetimeIndex(rows["event_timestamp"]).as_unit("us").asi8
-    fresh = ~np.isin(times, held)
-    if not fresh.any():
-        return
-    new = rows[fresh]
-    n = len(new)
+    held = stored.column("event_timestamp").cast(pa.int64()).to_numpy()
+    kept = stored.filter(pa.array(~np.isin(held, times)))
+    n = len(rows)
     table = pa.Table.from_arrays(
         [
             pa.array([symbol] * n, pa.string()),
-            pa.array(times[fresh], pa.int64()).cast(schema.field("event_timestamp").type),
+            pa.array(times, pa.int64()).cast(schema.field("event_timestamp").type),
             pa.repeat(pa.scalar(created, schema.field("created_timestamp").type), n),
-            *[pa.array(new[f.name].to_numpy(np.float64)) for f in view.features],
+            *[pa.array(rows[f.name].to_numpy(np.float64)) for f in view.features],
         ],
         schema=schema,
     )
+    merged = pa.concat_tables([kept.cast(schema), table]).sort_by("event_timestamp")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged.write_table(pa.concat_tables([stored.cast(schema), table]), target)
+    staged.write_table(merged, target)

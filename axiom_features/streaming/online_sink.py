@@ -26,8 +26,13 @@ class OnlineSink:
         self.engine = engine
         self.views: list[FeatureView] = [store.get_feature_view(spec.name) for spec in views]
 
-    def write(self, rows: pd.DataFrame) -> int:
-        """Write ``rows`` (``symbol``, ``event_timestamp``, feature columns) to every view."""
+    def rewrite(self, rows: pd.DataFrame) -> int:
+        """Replace stored rows of the same time in the views whose features ``rows`` holds."""
+        return self.write(rows, overwrite=True)
+
+    def write(self, rows: pd.DataFrame, overwrite: bool = False) -> int:
+        """Write ``rows`` (``symbol``, ``event_timestamp``, feature columns) to every view
+        whose features it holds."""
         if rows.empty:
             return 0
         stamps = pa.array(
@@ -40,9 +45,11 @@ class OnlineSink:
         }
         written = 0
         for view in self.views:
+            if view.features[0].name not in rows.columns:
+                continue
             columns = {
                 f.name: pa.array(rows[f.name].to_numpy(), pa.float64()) for f in view.features
             }
             table = pa.table({**keys, **columns})
-            written += self.engine.write_online(view, table)
+            written += self.engine.write_online(view, table, overwrite=overwrite)
         return written
