@@ -13,7 +13,10 @@ partitions stay even when a few symbols hold most rows.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -49,7 +52,21 @@ def deal_keys(codes: np.ndarray, keys: int, partitions: int) -> np.ndarray:
 
 
 def single_key(path: str, column: str) -> object | None:
-    """The only value of ``column`` in the file by its statistics, else None."""
+    """The only value of ``column`` in the file by its statistics, else None; remembered
+    per file version (path, size, modification time)."""
+    stat = os.stat(path)
+    cache_key = (path, column, stat.st_size, stat.st_mtime_ns)
+    if cache_key not in _SINGLE_KEYS:
+        if len(_SINGLE_KEYS) > 200_000:
+            _SINGLE_KEYS.clear()
+        _SINGLE_KEYS[cache_key] = _single_key_read(path, column)
+    return _SINGLE_KEYS[cache_key]
+
+
+_SINGLE_KEYS: dict[tuple, object | None] = {}
+
+
+def _single_key_read(path: str, column: str) -> object | None:
     meta = pq.ParquetFile(path).metadata
     index = meta.schema.to_arrow_schema().get_field_index(column)
     if index < 0:
@@ -89,8 +106,9 @@ def _partition_requests(
     for request in requests:
         source_key = request.source_keys[request.entity_keys.index(key)]
         files: list[list[str]] = [[] for _ in range(partitions)]
-        for path in request.files:
-            value = single_key(path, source_key)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            values = list(pool.map(single_key, request.files, repeat(source_key)))
+        for path, value in zip(request.files, values, strict=True):
             if value is None:
                 for part in files:
                     part.append(path)
