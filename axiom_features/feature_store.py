@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from feast import FeatureStore
+from feast.data_source import DataSource
 from feast.repo_operations import _get_repo_contents, apply_total_with_repo_instance
 
 PROFILES: dict[str, str] = {
@@ -75,7 +77,21 @@ def apply_definitions(store: FeatureStore) -> list[str]:
     root = Path(store.repo_path)
     with offline_kind_of(store):
         contents = _get_repo_contents(root, store.config.project, store.config)
+    _register_sources(store, contents.data_sources)
     apply_total_with_repo_instance(
         store, store.config.project, store.registry, contents, skip_source_validation=True
     )
     return sorted(fv.name for fv in store.list_feature_views())
+
+
+def _register_sources(store: FeatureStore, sources: list[DataSource]) -> None:
+    """Register copies of ``sources`` before the views that read them.
+
+    Registering a new source stamps the object with the time of registration, and a view
+    applied in the same pass keeps that stamp in its specification, where the definitions
+    declare a fixed one: after the view's first materialization, the next apply would
+    report it updated. Registered first as copies, the sources are unchanged when the views
+    are applied, so the views keep the declared stamps."""
+    for source in sources:
+        store.registry.apply_data_source(copy.copy(source), store.project, commit=False)
+    store.registry.commit()

@@ -52,13 +52,14 @@ def transform(
 
 
 @click.command()
+@click.option("--wait", default=0.0, show_default=True, help="Seconds to wait for a busy registry.")
 @pass_context
 @fail_cleanly
-def apply(ctx: Context):
+def apply(ctx: Context, wait: float):
     """Register feature_repo/ in the Feast registry (what `feast apply` does)."""
     from axiom_features.pipeline import jobs
 
-    views = jobs.apply(ctx.repo, ctx.profile)
+    views = jobs.apply(ctx.repo, ctx.profile, wait=wait)
     console.print(f"applied {len(views)} feature views: {', '.join(views)}")
 
 

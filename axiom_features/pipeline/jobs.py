@@ -177,9 +177,15 @@ def profile_offline_is_postgres(root: Path, profile: str) -> bool:
     return is_postgres_offline(open_store(root, profile))
 
 
-def apply(root: Path, profile: str = "default") -> list[str]:
-    """Register the feature definitions (``feast apply``); returns the view names."""
-    with _log(root).track("apply", parameters={"profile": profile}) as record:
+def apply(root: Path, profile: str = "default", *, wait: float = 0.0) -> list[str]:
+    """Register the feature definitions (``feast apply``); returns the view names.
+
+    Holds the registry's job lock (waiting up to ``wait`` seconds), so an apply and a
+    materialization never interleave their writes of the registry."""
+    with (
+        guarded(root, "apply", [REGISTRY_LOCK], wait=wait),
+        _log(root).track("apply", parameters={"profile": profile}) as record,
+    ):
         views = apply_definitions(open_store(root, profile))
         record.outputs = [f"registry:{v}" for v in views]
     return views
