@@ -55,14 +55,7 @@ def load_windows(
     chunks = chunk_days(reference_days, len(current_days))
     current = day_sketches(profiles, view, current_days)
     if cache is not None:
-        key = reference_key(profiles, view, chunks)
-        summary = cache.get(view, key)
-        if summary is None:
-            loaded = day_sketches(profiles, view, [d for c in chunks for d in c])
-            by_day = {s.day: s for s in loaded}
-            summary = ReferenceSummary.of([[by_day[d] for d in c if d in by_day] for c in chunks])
-            cache.put(view, key, summary)
-        return ViewWindows(view, current, summary=summary)
+        return ViewWindows(view, current, summary=cached_reference(profiles, view, chunks, cache))
     loaded = day_sketches(profiles, view, [d for c in chunks for d in c])
     by_day = {s.day: s for s in loaded}
     return ViewWindows(
@@ -70,6 +63,40 @@ def load_windows(
         current,
         [[by_day[d] for d in chunk if d in by_day] for chunk in chunks],
     )
+
+
+def cached_reference(
+    profiles: ProfileStore, view: str, chunks: list[list[str]], cache: ReferenceCache
+) -> ReferenceSummary:
+    """The summary of the reference ``chunks``: kept from an earlier check, or built and kept."""
+    key = reference_key(profiles, view, chunks)
+    summary = cache.get(view, key)
+    if summary is None:
+        loaded = day_sketches(profiles, view, [d for c in chunks for d in c])
+        by_day = {s.day: s for s in loaded}
+        summary = ReferenceSummary.of([[by_day[d] for d in c if d in by_day] for c in chunks])
+        cache.put(view, key, summary)
+    return summary
+
+
+def prepare_reference(
+    profiles: ProfileStore,
+    view: str,
+    check: DriftCheckConfig,
+    cache: ReferenceCache,
+    min_chunks: int,
+) -> bool:
+    """Build and keep the reference summary the next check of ``view`` will read (days just
+    stored move it), unless it has fewer than ``min_chunks`` chunks; whether one is kept."""
+    selected = select_windows(profiles, view, check, previous_windows=check.chunks)
+    if selected is None:
+        return False
+    current_days, reference_days = selected
+    chunks = chunk_days(reference_days, len(current_days))
+    if len(chunks) < min_chunks:
+        return False
+    cached_reference(profiles, view, chunks, cache)
+    return True
 
 
 def run_pass(

@@ -17,7 +17,7 @@ from axiom_features.pipeline.runs import RunLog
 from monitoring.alert_manager import AlertManager
 from monitoring.alert_routes import build_route
 from monitoring.alerts import Alert, Observations, evaluate
-from monitoring.calibrated_check import CalibratedPass, load_windows, run_pass
+from monitoring.calibrated_check import CalibratedPass, load_windows, prepare_reference, run_pass
 from monitoring.config import MonitoringConfig, load_config
 from monitoring.daily_profiles import TIME_OF_DAY
 from monitoring.drift import DriftReport
@@ -133,6 +133,24 @@ def drift_after_materialize(
     rules = [r for r in config.alerts.rules if r.type == "drift_cause"]
     alerts = evaluate(rules, Observations(drift_causes=result.incidents))
     return alert_manager(root, config).process(alerts, resolve=False)
+
+
+def prepare_references(root: Path, views: list[str]) -> list[str]:
+    """Build the reference summaries the next drift check of ``views`` will read, when a
+    materialization checks drift (the calibrated method): the job that stores new day
+    profiles moves each reference, so it pays for the summary, and the check after the next
+    materialization reads only its current days. Returns the views prepared."""
+    config = load_config(root)
+    if not config.drift_after_materialize or config.drift_check.method != "calibrated":
+        return []
+    profiles = ProfileStore(RepoPaths(root).profiles)
+    cache = ReferenceCache(monitoring_dir(root) / "references")
+    minimum = config.drift_calibrated.min_chunks
+    return [
+        view
+        for view in views
+        if prepare_reference(profiles, view, config.drift_check, cache, minimum)
+    ]
 
 
 @dataclass

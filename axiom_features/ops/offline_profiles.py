@@ -2,7 +2,9 @@
 
 Only days that are new, whose row count changed, or whose view version changed since the
 last stored profile are profiled, so a daily run profiles one day per view; a first run (or
-``full=True``) profiles the whole history once. Rows are read a few weeks at a time, so
+``full=True``) profiles the whole history once. New days move each view's drift reference,
+whose summary is built here, so the check after a materialization reads only its current
+days. Rows are read a few weeks at a time, so
 memory stays a fraction of the table's.
 """
 
@@ -70,6 +72,9 @@ def profile_offline_days(
             )
             store.prune_days(view)
         done[view] = len(sketches)
+    from axiom_features.ops.monitor import prepare_references  # health, alerts: not for profiling
+
+    prepare_references(repo.root, [view for view, n in done.items() if n])
     return done
 
 
