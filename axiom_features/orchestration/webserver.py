@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -35,12 +36,24 @@ def webserver_environment(root: Path, profile: str) -> dict[str, str]:
 def serve_ui(
     root: Path, profile: str = "default", *, host: str = "127.0.0.1", port: int = 3000
 ) -> int:
-    """Run the Dagster UI until it exits (Ctrl-C); returns its exit code."""
+    """Run the Dagster UI until it exits, or until this process is interrupted or terminated
+    (the webserver is stopped with it); returns its exit code."""
     process = subprocess.Popen(
         webserver_command(host, port), env=webserver_environment(root, profile), cwd=root
     )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
-        return process.wait(timeout=30)
+        try:
+            return process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
