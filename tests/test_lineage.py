@@ -268,3 +268,32 @@ def test_lineage_off_records_neither_events_nor_audit(tmp_path, monkeypatch):
     jobs.ingest_frame(root, generate_bars(1, 10, seed=5), source="synthetic", origin="<g>")
     assert not (root / "data" / "lineage" / "events.jsonl").exists()
     assert not (root / "data" / "audit" / "audit.log").exists()
+
+
+def test_the_dashboard_trace_page_shows_the_chain_down_to_vendor_lines(pipeline, monkeypatch):
+    import html
+    import urllib.request
+
+    from axiom_features.ops.dashboard import make_server
+
+    monkeypatch.chdir(pipeline)
+    server = make_server(pipeline, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/trace"
+    try:
+        with urllib.request.urlopen(f"{base}?target={VIEW}:rsi_14&symbol=BLQ&online=1") as a:
+            page = html.unescape(a.read().decode())
+        with urllib.request.urlopen(f"{base}?target={VIEW}:rsi_14&symbol=NOPE") as a:
+            missing = html.unescape(a.read().decode())
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    found = trace_value(pipeline, f"{VIEW}:rsi_14", "BLQ", online=True)
+    (rows,) = found.lake_rows
+    spans = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in rows.lines)
+    assert f"<code class='vendor-file'>{rows.file}</code> lines <span class='lines'>{spans}" in page
+    assert rows.sha256 in page and f"online serves {found.online_value}" in page
+    assert found.transform_run["run_id"] in page and found.materialization["run_id"] in page
+    assert "RSI({'timeperiod': 14})" in page
+    assert "NOPE" in missing and "<p class='failed'>" in missing

@@ -1,7 +1,8 @@
 """``axiom dashboard``: the monitoring pages, served on 127.0.0.1 or written as a static report.
 
 Pages: ``/`` (what needs attention first, then views, quality, incidents, runs),
-``/view/<name>`` (one view's drift over time and distributions) and ``/alerts``. Freshness
+``/view/<name>`` (one view's drift over time and distributions), ``/alerts`` and ``/trace``
+(a served or training value traced to vendor file lines). Freshness
 and the attention list come from one ``axiom health`` report
 (:func:`axiom_features.ops.health.check_health`), computed when the server starts and
 refreshed in the background every ``refresh_seconds``: a page load reads only small
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 from axiom_features.ops.dashboard.data import alert_events, overview, view_page
 from axiom_features.ops.dashboard.render import render_alerts, render_overview, render_view
+from axiom_features.ops.dashboard.trace_page import trace_page
 from axiom_features.ops.health import HealthReport, check_health
 
 VIEW_PATH = re.compile(r"^/view/([A-Za-z0-9_\-]+)/?$")
@@ -67,6 +69,9 @@ def page(root: Path, path: str, health: HealthSnapshot) -> str | None:
     if path.rstrip("/") == "/alerts":
         report = overview(root, health.report)
         return render_alerts(report.open_incidents, alert_events(root))
+    where, _, query = path.partition("?")
+    if where.rstrip("/") == "/trace":
+        return trace_page(root, query, health.profile)
     match = VIEW_PATH.match(unquote(path))
     if match:
         found = view_page(root, match.group(1), health.report)

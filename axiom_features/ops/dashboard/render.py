@@ -31,7 +31,8 @@ def _page(title: str, prefix: str, *body: str) -> str:
         [
             "<!doctype html><html><head><meta charset='utf-8'>",
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
-            f"<nav><a href='{prefix}'>overview</a><a href='{prefix}alerts'>alerts</a></nav>",
+            f"<nav><a href='{prefix}'>overview</a><a href='{prefix}alerts'>alerts</a>"
+            f"<a href='{prefix}trace'>trace</a></nav>",
             f"<h1>{escape(title)}</h1>",
             *body,
             "</body></html>",
