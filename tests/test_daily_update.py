@@ -119,8 +119,10 @@ def test_next_day_bars_extend_the_tables_and_equal_a_full_recompute(repo, market
     assert pd.Timestamp(marks["BBB"].bars) == received(2)
 
 
-def test_nothing_new_writes_nothing(repo):
+def test_nothing_new_writes_nothing_and_the_first_update_commits_every_mark(repo):
     update_offline(repo, created=received(1))
+    for view in VIEWS:
+        assert sorted(read_marks(repo, view.name, view.version)) == SYMBOLS
     result = update_offline(repo, created=received(2))
     assert result.rows_per_view == {}
     assert result.carried == result.recomputed == 0

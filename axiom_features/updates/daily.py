@@ -149,7 +149,8 @@ def update_offline(
             stored = symbol_file(repo.offline_view(view.name), symbol)
             files = side_files(repo, symbol, _needs(view))
             mark = marks[view.name].get(symbol) if stored.is_file() else None
-            if mark is None and symbol not in marks[view.name]:
+            bootstrapped = mark is None
+            if bootstrapped:
                 mark = mark_of_stored(stored, view.version, files)
             sides = side_hashes(files)
             found = view_since(
@@ -162,7 +163,7 @@ def update_offline(
             if found is not None:
                 since[view.name] = found
                 result.since[view.name] = min(result.since.get(view.name, found), found)
-            if found is not None or mark is None:
+            if found is not None or bootstrapped:
                 marks[view.name][symbol] = Mark(
                     through=lake.through.isoformat(),
                     bars=lake.newest_receipt.isoformat(),
