@@ -106,9 +106,10 @@ def is_session(days: pd.DatetimeIndex, exchange: str = "XNYS") -> pd.Series:
     """Whether each UTC instant falls on a trading session of ``exchange`` (by its local date).
 
     Bars are stamped when they end, so an instant at the close of a session that ends at
-    midnight (FX, crypto: the next UTC midnight) still belongs to that session.
+    midnight (FX, crypto: the next UTC midnight) still belongs to that session. The
+    calendar is built over the years of ``days`` only.
     """
-    cal = _calendar(exchange)
+    cal = calendar_covering(days.to_series(), exchange)
     local = days.tz_convert(cal.tz)
     if exchange_name(exchange) in MARKET_CALENDARS.values():
         local = local - pd.Timedelta(microseconds=1)

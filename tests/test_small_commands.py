@@ -37,3 +37,33 @@ def test_ingest_of_a_small_file_imports_neither_feast_nor_gx(tmp_path: Path) -> 
     line = next(x for x in done.stdout.splitlines() if x.startswith("LOADED "))
     assert json.loads(line.removeprefix("LOADED ")) == []
     assert list((repo / "data" / "lake" / "bars").glob("*.parquet"))  # the rows were imported
+
+
+CALENDARS = """
+import json, sys
+import exchange_calendars as xcals
+built = []
+get = xcals.get_calendar
+def recording(name, *args, **kwargs):
+    built.append(str(kwargs.get("start"))[:4])
+    return get(name, *args, **kwargs)
+xcals.get_calendar = recording
+from axiom_features.cli.app import cli
+cli(["--repo", sys.argv[1], "ingest", sys.argv[2]], standalone_mode=False)
+print("FIRST_YEARS " + json.dumps(built))
+"""
+
+
+def test_ingest_of_a_small_file_builds_calendars_over_its_own_years(tmp_path: Path) -> None:
+    """Building an exchange calendar from 2000 costs more than the rest of a small import."""
+    csv = tmp_path / "bars.csv"
+    csv.write_text(ROWS)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", CALENDARS, str(repo), str(csv)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("FIRST_YEARS "))
+    first_years = json.loads(line.removeprefix("FIRST_YEARS "))
+    assert first_years and set(first_years) == {"2024"}

@@ -24,7 +24,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from axiom_features.calendar import _calendar
+from axiom_features.calendar import calendar_covering
 
 REQUIRED = ("symbol", "event_timestamp", "open", "high", "low", "close", "volume")
 WEIGHTS: dict[str, float] = {
@@ -111,7 +111,7 @@ def timeliness(newest: pd.Timestamp | None, now: pd.Timestamp, freq: str, calend
     if freq == "intraday":
         age = max(now - newest, pd.Timedelta(0))
         return 1.0 if age <= INTRADAY_SLA else INTRADAY_SLA / age
-    closes = _calendar(calendar).schedule["close"]
+    closes = calendar_covering(pd.Series([newest, now]), calendar).schedule["close"]
     behind = int(((closes > newest) & (closes <= now)).sum())
     return 1.0 if behind <= 1 else 1.0 / behind
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from axiom_features.calendar import _calendar, calendar_covering
+from axiom_features.calendar import calendar_covering
 
 MAD_TO_SIGMA = 1.4826
 """Scales a median absolute deviation to a normal standard deviation."""
@@ -119,7 +119,8 @@ def daily_symbols(bars: pd.DataFrame, at_close: np.ndarray, min_rows: int = 5) -
 
 
 def session_positions(stamps: pd.Series, calendar: str) -> np.ndarray:
-    """Index of each instant's local date among the calendar's sessions (next session if off)."""
-    cal = _calendar(calendar)
+    """Index of each instant's local date among the sessions of a calendar covering them (next
+    session if off): differences between positions count sessions."""
+    cal = calendar_covering(stamps, calendar)
     local = stamps.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
     return cal.sessions.searchsorted(pd.DatetimeIndex(local))
