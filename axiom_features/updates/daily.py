@@ -95,16 +95,24 @@ def _market_since(
     return min(found) if found else None
 
 
-def _key_table(view: ViewSpec, frame: pd.DataFrame, created: datetime) -> pa.Table:
-    """A view's offline table from the incremental state's rows."""
+def _key_tables(
+    views: list[ViewSpec], frame: pd.DataFrame, created: datetime
+) -> dict[str, pa.Table]:
+    """Each view's offline table from the incremental state's rows (one matrix, sliced)."""
     n = len(frame)
     keys = [
         pa.array(frame["symbol"].astype(str), pa.string()),
         pa.array(frame["event_timestamp"]).cast(UTC_TIMESTAMP),
         pa.repeat(pa.scalar(created, UTC_TIMESTAMP), n),
     ]
-    columns = [pa.array(frame[f].to_numpy("float64")) for f in view.feature_names]
-    return pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
+    position = {name: i for i, name in enumerate(frame.columns)}
+    values = frame.iloc[:, 2:].to_numpy(dtype="float64")
+    offset = 2
+    tables = {}
+    for view in views:
+        columns = [pa.array(values[:, position[f] - offset]) for f in view.feature_names]
+        tables[view.name] = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
+    return tables
 
 
 def _carried(
@@ -120,7 +128,7 @@ def _carried(
     new = bars["event_timestamp"] >= since
     state = incremental.warm(bars[~new], views)
     rows = incremental.update(state, bars[new])
-    return {view.name: _key_table(view, rows, created) for view in views}
+    return _key_tables(views, rows, created)
 
 
 def update_offline(

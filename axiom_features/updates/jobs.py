@@ -61,10 +61,12 @@ def daily_update(
         result.run_id = record.run_id
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
+        by_refresh: dict[frozenset[str], dict[str, str]] = {}
         for view, since in result.since.items():
-            version = catalogue().view(view).version
-            refresh = _rewritten_days(since, created)
-            profile_offline_days(repo, {view: version}, run_id=record.run_id, refresh=refresh)
+            days = _rewritten_days(since, created)
+            by_refresh.setdefault(days, {})[view] = catalogue().view(view).version
+        for refresh, versions in by_refresh.items():
+            profile_offline_days(repo, versions, run_id=record.run_id, refresh=refresh)
     if profile is not None and result.rows_per_view:
         written = list(result.rows_per_view)
         materialize(root, None, created, views=written, profile=profile)
