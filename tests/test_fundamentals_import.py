@@ -16,9 +16,9 @@ from axiom_features.paths import RepoPaths
 TITLE_CASE = """\
 Ticker,Fiscal Period,Period End,Filing Date,Total Revenue,Net Income,Total Assets,\
 Total Stockholders Equity,Shares Outstanding,Capital Expenditure
-axm,2024Q1,2024-03-31,2024-05-02,"1,000.5",100,5000,2000,50,-20
-axm,2024Q2,2024-06-30,2024-08-01T16:30:00-04:00,1100,(15),5100,2050,50,(30)
-axm,Q3 2024,2024-09-30,2024-10-30 12:00,1200,120,5200,2100,50,25
+AXM,2024Q1,2024-03-31,2024-05-02,"1,000.5",100,5000,2000,50,-20
+AXM,2024Q2,2024-06-30,2024-08-01T16:30:00-04:00,1100,(15),5100,2050,50,(30)
+AXM,Q3 2024,2024-09-30,2024-10-30 12:00,1200,120,5200,2100,50,25
 """
 
 CAMEL_CASE = """\

@@ -51,7 +51,7 @@ def _ohlcv(frame: pd.DataFrame) -> list[list[float]]:
 )
 def test_vendor_spellings_of_the_bar_columns(repo, tmp_path, header):
     rows = [f"{d},{','.join(map(str, v))}" for d, v in zip(DAYS, VALUES, strict=True)]
-    path = _csv(tmp_path / "msft.csv", header, rows)
+    path = _csv(tmp_path / "MSFT.csv", header, rows)
 
     result = import_bars(path, repo, run_id="r")
 
@@ -64,7 +64,7 @@ def test_vendor_spellings_of_the_bar_columns(repo, tmp_path, header):
 
 @pytest.mark.parametrize("name", ["Ticker", "Symbol", "ticker", "SYMBOL"])
 def test_symbol_column_in_any_spelling_beats_the_file_name(repo, tmp_path, name):
-    rows = ["2024-01-02,aapl,10,11,9,10.5,100", "2024-01-02, MSFT ,20,21,19,20.5,200"]
+    rows = ["2024-01-02,AAPL,10,11,9,10.5,100", "2024-01-02, MSFT ,20,21,19,20.5,200"]
     path = _csv(tmp_path / "prices.csv", f"Date,{name},Open,High,Low,Close,Volume", rows)
 
     import_bars(path, repo, run_id="r")
@@ -73,7 +73,7 @@ def test_symbol_column_in_any_spelling_beats_the_file_name(repo, tmp_path, name)
 
 
 def test_one_file_per_symbol_takes_the_symbol_from_the_file_stem(repo, tmp_path):
-    for stem in ("aapl", "Msft", "BRK.B"):
+    for stem in ("AAPL", "MSFT", "BRK.B"):
         rows = ["2024-01-02,1,2,0.5,1.5,9"]
         _csv(tmp_path / f"{stem}.csv", "Date,Open,High,Low,Close,Volume", rows)
 
@@ -210,3 +210,14 @@ def test_a_row_with_the_wrong_number_of_fields_is_quarantined(repo, tmp_path):
     assert held.loc[3, "failed_rules"] == "field_count"
     assert '"__extra__": "surplus"' in held.loc[3, "raw_record"]
     assert held.loc[4, "failed_rules"].startswith("field_count")
+
+
+def test_symbols_are_case_sensitive_from_a_column_or_a_file_name(repo, tmp_path):
+    rows = ["2024-01-02,brk.b,10,11,9,10.5,100", "2024-01-02,BRK.B,20,21,19,20.5,200"]
+    _csv(tmp_path / "prices.csv", "Date,Symbol,Open,High,Low,Close,Volume", rows)
+    _csv(tmp_path / "Msft.csv", "Date,Open,High,Low,Close,Volume", ["2024-01-02,1,2,0.5,1.5,9"])
+
+    import_bars(sorted(tmp_path.glob("*.csv")), repo, run_id="r")
+
+    assert BarLake(repo).symbols() == ["BRK.B", "Msft", "brk.b"]
+    assert BarLake(repo).read_symbol("brk.b")["close"].tolist() == [10.5]

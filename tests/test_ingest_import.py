@@ -121,9 +121,9 @@ def test_a_directory_imports_every_csv_and_parquet_file_with_a_breakdown_per_fil
     assert (reports["long.csv"].rows_in, reports["long.csv"].accepted) == (8, 5)
     assert reports["long.csv"].quarantined == 3
     assert (reports["ccc.parquet"].rows_in, reports["ccc.parquet"].accepted) == (2, 2)
-    assert reports["ccc.parquet"].symbols == ("CCC",)
+    assert reports["ccc.parquet"].symbols == ("ccc",)  # the file name, case kept
     assert result.rows_in == 10 == result.accepted + result.quarantined
-    assert BarLake(repo).symbols() == ["AAA", "BBB", "CCC"]
+    assert BarLake(repo).symbols() == ["AAA", "BBB", "ccc"]
 
 
 def test_a_bad_file_stops_the_import_before_anything_is_written(repo, tmp_path):

@@ -89,8 +89,8 @@ def test_parquet_zoned_timestamps_are_converted_and_naive_ones_localized(repo, t
         date=pd.DatetimeIndex(["2024-01-02 16:00"]).tz_localize("America/New_York")
     )
     naive = frame.assign(date=pd.DatetimeIndex(["2024-01-02 16:00"]))
-    zoned.to_parquet(tmp_path / "zoned.parquet")
-    naive.to_parquet(tmp_path / "naive.parquet")
+    zoned.to_parquet(tmp_path / "ZONED.parquet")
+    naive.to_parquet(tmp_path / "NAIVE.parquet")
 
     import_bars(tmp_path, repo, run_id="r", timezone="Europe/London")
 

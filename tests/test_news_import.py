@@ -58,7 +58,7 @@ def test_rejected_rows_are_kept_with_their_reasons(repo: RepoPaths) -> None:
     assert "not a date" in held["raw_record"][1].as_py()
 
 
-def test_accepted_rows_are_stored_upper_cased_in_utc(repo: RepoPaths) -> None:
+def test_accepted_rows_are_stored_in_utc(repo: RepoPaths) -> None:
     import_news_csv(SAMPLE, repo, source="vendor")
     axm, blq = NewsLake(repo).read("AXM"), NewsLake(repo).read("BLQ")
     assert list(axm["published_at"]) == [

@@ -149,7 +149,7 @@ def _historical(root: Path, profile: str, symbols: list[str]) -> pd.DataFrame:
 
 NULL_LIKE = ["NA", "null", "None", "nan", "N/A"]
 """Real tickers (``NA`` is National Bank of Canada) that CSV readers take for missing values."""
-CASES = ["brk.a", "Aapl", "ß", "ǅ", " padded ", "x" * 64, "x" * 65]
+CASES = ["brk.b", "Aapl", "ß", "ǅ", " padded ", "x" * 64, "x" * 65]
 TICKERS = st.one_of(
     st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=80),
     st.text(min_size=60, max_size=70),
@@ -170,20 +170,19 @@ def _vendor_csv(folder: Path, tickers: list[str]) -> Path:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(tickers=st.lists(TICKERS, min_size=1, max_size=4, unique_by=lambda t: t.strip().upper()))
+@given(tickers=st.lists(TICKERS, min_size=1, max_size=4, unique_by=str.strip))
 @example(tickers=[*HOSTILE, *NULL_LIKE, *CASES, "", "A\rB", "A\nB"])
 def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(
     stores, tickers, tmp_path_factory
 ):
-    """A vendor file's ticker is stored as read (surrounding blanks are CSV padding, and
-    symbols from files are upper-cased) in the lake, the offline tables, PostgreSQL, SQLite
-    and Redis; a ticker no store can hold is quarantined with a rule; nothing is written
-    outside ``data/``."""
+    """A vendor file's ticker is stored as spelled (case kept; surrounding blanks are CSV
+    padding) in the lake, the offline tables, PostgreSQL, SQLite and Redis; a ticker no
+    store can hold is quarantined with a rule; nothing is written outside ``data/``."""
     root = stores
     os.chdir(root)
     csv = _vendor_csv(tmp_path_factory.mktemp("vendor"), tickers)
     before = _files_outside_data(root)
-    spelled = {t: t.strip().upper() for t in tickers}
+    spelled = {t: t.strip() for t in tickers}
     accepted = [spelled[t] for t in tickers if symbol_problem(spelled[t]) is None]
 
     result = jobs.ingest_files(root, [csv])
@@ -217,14 +216,14 @@ def test_random_tickers_read_back_identical_from_every_store_or_get_a_rule(
     assert _files_outside_data(root) == before
 
 
-def test_null_like_tickers_are_tickers_in_news_and_fundamentals_too(tmp_path):
+def test_tickers_keep_their_case_and_null_like_names_in_news_and_fundamentals(tmp_path):
     from axiom_features.ingest.fundamental_values import parse_symbols
     from axiom_features.ingest.raw import as_symbols
 
     spelled = pd.Series(["brk.b", "NA", " Aapl ", "", None])
 
     assert as_symbols(spelled).tolist() == ["brk.b", "NA", "Aapl", None, None]
-    assert parse_symbols(spelled, "ticker")[0].tolist() == ["BRK.B", "NA", "AAPL", None, None]
+    assert parse_symbols(spelled, "ticker")[0].tolist() == ["brk.b", "NA", "Aapl", None, None]
 
 
 @pytest.mark.postgres

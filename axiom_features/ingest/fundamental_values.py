@@ -93,8 +93,8 @@ def parse_times(
 
 
 def parse_symbols(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
-    """Upper-cased symbols (:func:`as_symbols`); a missing symbol is a failure."""
-    symbols = as_symbols(values).str.upper()
+    """Symbols as the vendor spells them (:func:`as_symbols`); a missing one is a failure."""
+    symbols = as_symbols(values)
     reasons = _no_reasons(values)
     reasons[symbols.isna()] = f"column '{column}': missing"
     return symbols, reasons

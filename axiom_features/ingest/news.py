@@ -4,7 +4,7 @@ Column names are matched ignoring case, spaces, dots, dashes and underscores:
 
 - ``headline``: headline or title;
 - ``published_at``: published_at (publishedAt), published, datetime, date, timestamp or time;
-- ``symbol``: symbol or ticker (upper-cased; ``NA`` is a ticker, not a missing value).
+- ``symbol``: symbol or ticker as the vendor spells it (case kept; ``NA`` is a ticker).
 
 Times with an offset (``Z``, ``+02:00``) are converted to UTC; times without one are UTC.
 Every row read is either accepted (and offered to the lake) or rejected with reasons naming
@@ -105,7 +105,7 @@ def _read_rows(
 ) -> tuple[pd.DataFrame, list[list[str]]]:
     """The contract columns read from ``raw``, and each row's reasons to reject it."""
     sym_col, head_col, time_col = columns["symbol"], columns["headline"], columns["published_at"]
-    symbol = as_symbols(raw.frame[sym_col]).str.upper()
+    symbol = as_symbols(raw.frame[sym_col])
     headline = as_text(raw.frame[head_col]).map(lambda h: " ".join(h.split()), na_action="ignore")
     time_text = as_text(raw.frame[time_col])
     published = to_utc(time_text, "UTC")

@@ -81,10 +81,10 @@ def date_only(values: pd.Series) -> pd.Series:
 
 
 def _symbols(raw: RawFile, mapping: ColumnMap) -> pd.Series:
-    """The symbol column, else the file's name, upper-cased (:func:`as_symbols`)."""
+    """The symbol column, else the file's name, as the vendor spells it (:func:`as_symbols`)."""
     if "symbol" in mapping.columns:
-        return as_symbols(raw.frame[mapping.columns["symbol"]]).str.upper()
-    return pd.Series(raw.path.stem.strip().upper(), index=raw.frame.index, dtype=object)
+        return as_symbols(raw.frame[mapping.columns["symbol"]])
+    return pd.Series(raw.path.stem.strip(), index=raw.frame.index, dtype=object)
 
 
 def normalize(

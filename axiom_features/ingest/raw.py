@@ -41,9 +41,9 @@ def as_text(values: pd.Series) -> pd.Series:
 
 
 def as_symbols(values: pd.Series) -> pd.Series:
-    """Tickers as text, surrounding blanks removed (CSV padding); only an empty value is
-    missing (``NA``, ``NULL`` and ``None`` are tickers). Readers of vendor files then
-    upper-case them, the one normalisation of a symbol (vendors mix cases for one ticker)."""
+    """Tickers as the vendor spells them: case kept (a symbol is a case-sensitive
+    identifier), surrounding blanks removed (CSV padding), only an empty value missing
+    (``NA``, ``NULL`` and ``None`` are tickers)."""
     text = values.astype(object).where(values.notna(), None)
     text = text.map(lambda v: str(v).strip(), na_action="ignore")
     return text.where(text != "", None)
