@@ -149,21 +149,34 @@ def _axiom(root: Path, *args: str):  # noqa: ANN202 - click.testing.Result
 
 def test_pipeline_run_status_and_resume_on_the_command_line(repo: Path):
     more = _next_session()
-    path = _vendor_file(repo / "incoming" / "next.csv", more)
     day = more["event_timestamp"].max().tz_convert("America/New_York").strftime("%Y-%m-%d")
+    bad = more.copy()
+    bad.loc[bad.index[0], "high"] = bad.loc[bad.index[0], "low"] * 0.9
+    bad_file = _vendor_file(repo / "incoming" / "next_bad.csv", bad)
+    run = ["pipeline", "run", "--date", day, "--views", VIEW]
 
-    done = _axiom(repo, "pipeline", "run", "--date", day, "--bars", str(path), "--views", VIEW)
+    blocked = _axiom(repo, *run, "--bars", str(bad_file), "--block", "high_is_max")
+    assert blocked.exit_code == 1
+    assert blocked.output.startswith("error: lake/bars quality_gate: ")
+    assert "batch blocked by high_is_max" in blocked.output
+    stopped = _axiom(repo, "pipeline", "resume")
+    assert stopped.exit_code == 1 and "nothing to resume" in stopped.output
+    assert "run the session again with a corrected file" in stopped.output
+
+    good_file = _vendor_file(repo / "incoming" / "next.csv", more)
+    done = _axiom(repo, *run, "--bars", str(good_file))
     assert done.exit_code == 0, done.output
     status = _axiom(repo, "pipeline", "status")
     assert status.exit_code == 0
-    (record,) = _runs(repo, "pipeline")
-    assert f"{record.run_id}  pipeline  session {day}  succeeded" in status.output
+    first, second = _runs(repo, "pipeline")
+    assert f"{first.run_id}  pipeline  session {day}  failed" in status.output
+    assert f"{second.run_id}  pipeline  session {day}  succeeded" in status.output
     assert "transform: succeeded" in status.output and "materialize: succeeded" in status.output
     assert _runs(repo, "ingest")[-1].row_counts["new_rows"] == len(SYMBOLS)
 
     nothing = _axiom(repo, "pipeline", "resume")
     assert nothing.exit_code == 1
-    assert f"nothing to resume: the last pipeline run {record.run_id} succeeded" in nothing.output
+    assert f"nothing to resume: the last pipeline run {second.run_id} succeeded" in nothing.output
 
     holiday = _axiom(repo, "pipeline", "run", "--date", "2026-11-26")
     assert holiday.exit_code == 1

@@ -38,6 +38,7 @@ def pipeline() -> None:
     help="A headline CSV to import first (repeatable).",
 )
 @click.option("--views", help="Comma-separated feature views (default: all).")
+@click.option("--block", help="Comma-separated bar rules that block the batch (e.g. high_is_max).")
 @click.option("--workers", default=1, show_default=True, help="Transform processes.")
 @pass_context
 @fail_cleanly
@@ -48,6 +49,7 @@ def run(
     fundamentals: tuple[Path, ...],
     news: tuple[Path, ...],
     views: str | None,
+    block: str | None,
     workers: int,
 ) -> None:
     """Run one session's daily update (each step also leaves its own run record)."""
@@ -60,6 +62,7 @@ def run(
         day=day,
         files={lake: paths for lake, paths in files.items() if paths},
         views=views.split(",") if views else None,
+        block=block.split(",") if block else None,
         workers=workers,
     )
     print_runs([result])

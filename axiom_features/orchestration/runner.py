@@ -77,11 +77,12 @@ def run_pipeline(
     day: str | None = None,
     files: dict[str, list[Path]] | None = None,
     views: list[str] | None = None,
+    block: list[str] | None = None,
     workers: int = 1,
 ) -> PipelineRun:
     """Run the daily job of session ``day`` (default: the newest closed session) for
-    ``views`` (default: all), importing ``files`` (lake → paths) first; raises
-    :class:`PipelineFailed` naming the failed step."""
+    ``views`` (default: all), importing ``files`` (lake → paths) first, bar rules ``block``
+    blocking the batch; raises :class:`PipelineFailed` naming the failed step or check."""
     from transforms.catalogue import catalogue
 
     day = day or last_closed_session(datetime.now(UTC))
@@ -94,13 +95,15 @@ def run_pipeline(
         for path in paths:
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no such file")
-    run_config = run_config_of({lake: [str(p) for p in paths] for lake, paths in files.items()})
+    named = {lake: [str(p) for p in paths] for lake, paths in files.items()}
+    run_config = run_config_of(named, block or [])
     params = {
         "day": day,
         "profile": profile,
         "workers": workers,
         "views": chosen,
-        "files": {lake: [str(p) for p in paths] for lake, paths in files.items()},
+        "files": named,
+        "block": block or [],
     }
     with recorded_log(root).track("pipeline", parameters=params) as record:
         _execute(
@@ -115,14 +118,19 @@ def run_pipeline(
     return pipeline_run(root, record.run_id)
 
 
-LOG_LEVEL = "WARNING"
-"""Dagster's console log level for runs started here (every event stays in the instance)."""
+LOG_LEVEL = "CRITICAL"
+"""Dagster's console log level for runs started here: the command prints its own outcome;
+every event stays in the instance (`axiom pipeline ui`)."""
 
 
-def run_config_of(files: dict[str, list[str]]) -> dict:
-    """The run config importing ``files`` (lake → paths), Dagster's console kept quiet."""
+def run_config_of(files: dict[str, list[str]], block: list[str]) -> dict:
+    """The run config importing ``files`` (lake → paths) with bar rules ``block`` blocking,
+    Dagster's console kept quiet."""
+    ops: dict = {lake_op(lake): {"config": {"files": paths}} for lake, paths in files.items()}
+    if block:
+        ops.setdefault(lake_op("bars"), {"config": {"files": []}})["config"]["block"] = block
     return {
-        "ops": {lake_op(lake): {"config": {"files": paths}} for lake, paths in files.items()},
+        "ops": ops,
         "loggers": {"console": {"config": {"log_level": LOG_LEVEL}}},
     }
 
@@ -149,6 +157,11 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
         raise ValueError(f"nothing to resume: the last pipeline run {last.run_id} {last.status}")
     instance = open_instance(root)
     parent = _dagster_run(instance, last.run_id)
+    if parent is not None and blocked_checks(instance, parent.run_id):
+        raise ValueError(
+            f"nothing to resume: pipeline run {last.run_id} was stopped by {last.error}; "
+            "run the session again with a corrected file"
+        )
     day = last.parameters.get("day")
     params = {
         "resumes": last.run_id,
@@ -159,7 +172,8 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
     }
     with recorded_log(root).track("pipeline resume", parameters=params) as record:
         if parent is None:
-            run_config = run_config_of(last.parameters.get("files") or {})
+            given = last.parameters
+            run_config = run_config_of(given.get("files") or {}, given.get("block") or [])
             _execute(
                 root,
                 profile,
@@ -254,11 +268,14 @@ def step_outcomes(instance: dg.DagsterInstance, dagster_run_id: str) -> dict[str
 
 
 def failure_lines(instance: dg.DagsterInstance, dagster_run_id: str) -> list[str]:
-    """``<step>: <error>`` for each failed step of a Dagster run."""
+    """``<step>: <error>`` for each failed step of a Dagster run (a step failed only by its
+    blocking check is told by :func:`blocked_checks`)."""
     lines = []
     for entry in instance.all_logs(dagster_run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         event = entry.dagster_event
         error = event.step_failure_data.error if event else None
+        if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+            continue
         message = error.message.strip().splitlines()[0] if error and error.message else "failed"
         lines.append(f"{event.step_key if event else '?'}: {message}")
     return lines
