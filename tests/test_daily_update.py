@@ -172,3 +172,56 @@ def test_a_new_filing_and_headline_recompute_the_views_reading_them(repo, market
     result = update_offline(repo, created=received(2))
     assert result.rows_per_view["sentiment_daily"] > len(SYMBOLS) * 5  # whole series again
     assert_equals_full_recompute(repo)
+
+
+KILLED_UPDATE = """
+import os, signal, sys
+from datetime import datetime
+from pathlib import Path
+from axiom_features.paths import RepoPaths
+from axiom_features.updates import daily
+
+root, point, created = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])
+write_table, written = daily.write_view_table, []
+
+def write_then_die(*args):
+    write_table(*args)
+    written.append(args)
+    if point == "after_first_table":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+daily.write_view_table = write_then_die
+if point == "before_marks":
+    daily.write_marks = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+daily.update_offline(RepoPaths(Path(root)), created=created)
+"""
+
+
+def stored_bytes(repo: RepoPaths) -> dict[str, str]:
+    from axiom_features.lakes.provenance import file_sha256
+
+    folders = [repo.offline, repo.data / "state" / "watermarks"]
+    return {
+        p.relative_to(repo.data).as_posix(): file_sha256(p)
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@pytest.mark.parametrize("point", ["after_first_table", "before_marks"])
+def test_a_killed_update_rerun_gives_the_stores_of_an_uninterrupted_one(
+    repo, market, tmp_path, point
+):
+    from tests.run_children import killed, run_child
+
+    update_offline(repo, created=received(1))
+    arrive(repo, market[market.event_timestamp == sessions(market)[-5]], 2)
+    uninterrupted = RepoPaths(shutil.copytree(repo.root, tmp_path / "uninterrupted"))
+    update_offline(uninterrupted, created=received(2))
+
+    child = run_child(KILLED_UPDATE, str(repo.root), point, received(2).isoformat())
+    assert killed(child), child.stderr[-2000:]
+    assert stored_bytes(repo) != stored_bytes(uninterrupted)  # the kill left work undone
+    update_offline(repo, created=received(2))
+    assert stored_bytes(repo) == stored_bytes(uninterrupted)
