@@ -17,9 +17,13 @@ driver. Cases:
 - ``transform_5000_symbols``: 5,000 symbols × 2,520 days through Ray; seconds and the peak
   of the summed resident memory of the driver and every cluster process (sampled every
   0.2 s), goal ≤ 8 GB. Symbols are generated one at a time into a cached lake, so no step
-  holds all series.
+  holds all series. Runs first, before the driver has held any retrieval answer.
 
-``BENCH_SYMBOLS`` (500), ``BENCH_BIG_SYMBOLS`` (5000), ``BENCH_DAYS`` (2520),
+The load average and whether the kernel groups CPU time by session (``sched_autogroup``:
+the driver and its cluster's processes then share one session's slice of a busy machine)
+are recorded in ``setup``.
+
+``BENCH_RAY_SYMBOLS`` (500), ``BENCH_BIG_SYMBOLS`` (5000), ``BENCH_RAY_DAYS`` (2520),
 ``BENCH_REPEATS`` (2), ``BENCH_RETRIEVAL_ROWS`` (1000000) shrink a run.
 
 Run: ``python -m bench.scaleout`` (or ``make bench-scaleout``).
@@ -37,6 +41,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,10 +58,11 @@ from axiom_features.scaleout.settings import ComputeSettings
 from bench.common import CACHE_DIR, cost_case, median, package_versions, write_result
 from transforms.catalogue import catalogue
 
-SYMBOLS = int(os.environ.get("BENCH_SYMBOLS", "500"))
+SYMBOLS = int(os.environ.get("BENCH_RAY_SYMBOLS", "500"))
 BIG_SYMBOLS = int(os.environ.get("BENCH_BIG_SYMBOLS", "5000"))
-DAYS = int(os.environ.get("BENCH_DAYS", "2520"))
+DAYS = int(os.environ.get("BENCH_RAY_DAYS", "2520"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "2"))
+RETRIEVAL_ROWS = int(os.environ.get("BENCH_RETRIEVAL_ROWS", "1000000"))
 NODE_STORE_MB = 256
 CREATED = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
 TALIB_VIEWS = [n for n in catalogue().views if catalogue().family_of(n) == "talib"]
@@ -263,12 +269,86 @@ def big_transform_case(address: str) -> dict[str, Any]:
     }
 
 
+def retrieval_store(kind: str, address: str):  # noqa: ANN201 - feast.FeatureStore
+    """The retrieval benchmark's store (its tables and registry), joined locally or on Ray."""
+    from feast import FeatureStore
+
+    from bench import retrieval
+
+    yaml = retrieval.repo_yaml("platform")
+    if kind == "ray":
+        yaml = yaml.with_name("ray.yaml")
+        yaml.write_text(
+            retrieval.repo_yaml("platform").read_text()
+            + f"compute:\n  engine: ray\n  address: {address}\n"
+        )
+    return FeatureStore(repo_path=str(retrieval.REPO), fs_yaml_file=yaml)
+
+
+def retrieval_case(address: str) -> dict[str, Any]:
+    from bench import retrieval
+
+    retrieval.prepare()
+    entity = pd.read_parquet(retrieval.entity_frame(RETRIEVAL_ROWS))
+    features = retrieval.all_features()
+    cwd = os.getcwd()
+    os.chdir(retrieval.REPO)
+    try:
+        stores = {kind: retrieval_store(kind, address) for kind in ("local", "ray")}
+        runs: dict[str, list[float]] = {"local": [], "ray": []}
+        answers: dict[str, pd.DataFrame] = {}
+        peaks = []
+        for _ in range(REPEATS):
+            for kind, store in stores.items():
+                answers.pop(kind, None)
+                with ClusterMemory() as memory:
+                    took, answers[kind] = timed(
+                        partial(
+                            lambda s: s.get_historical_features(
+                                entity_df=entity, features=features
+                            ).to_df(),
+                            store,
+                        )
+                    )
+                runs[kind].append(took)
+                if kind == "ray":
+                    peaks.append(memory.peak_mb)
+    finally:
+        os.chdir(cwd)
+    identical = answers["local"].equals(answers["ray"])
+    print(f"retrieval {RETRIEVAL_ROWS}: {runs}, identical {identical}")
+    return cost_case(
+        "retrieval_1m_ray",
+        baseline="retrieval_1m_local",
+        baseline_value=median(runs["local"]),
+        value=median(runs["ray"]),
+        peak_rss_mb=max(peaks),
+        goal="ratio <= 1.25 and identical output",
+        identical_output=identical,
+        entity_rows=RETRIEVAL_ROWS,
+        features=len(features),
+        repeats=REPEATS,
+        runs=[round(v, 2) for v in runs["ray"]],
+        baseline_runs=[round(v, 2) for v in runs["local"]],
+    )
+
+
+def _autogroup() -> bool:
+    """Whether the kernel shares CPU between sessions first (then the driver and all its
+    cluster's processes together get one session's share on a busy machine)."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return False
+
+
 def main() -> None:
     load = os.getloadavg()
     cases: list[dict[str, Any]] = []
     with two_node_cluster() as address:
+        cases.append(big_transform_case(address))  # first: the driver holds nothing yet
         cases += transform_cases(address)
-        cases.append(big_transform_case(address))
+        cases.append(retrieval_case(address))
     write_result(
         "scaleout",
         versions=package_versions("ray", "pyarrow", "duckdb", "feast", "ta-lib"),
@@ -280,6 +360,8 @@ def main() -> None:
             "days": DAYS,
             "cores": os.cpu_count(),
             "load_average_at_start": [round(v, 2) for v in load],
+            "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+            "sched_autogroup": _autogroup(),
         },
         cases=cases,
     )
