@@ -151,6 +151,29 @@ def test_an_unreachable_service_is_retried_with_backoff_and_a_data_error_is_not(
     assert not failed.success and broken_tries == [0]
 
 
+def _worker(kill: bool) -> int:
+    import os
+    import signal
+
+    if kill:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def test_a_killed_worker_process_is_retried(monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setattr(retries, "FIRST_DELAY", 0.01)
+
+    def pool_of_one(attempt: int) -> None:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            pool.submit(_worker, attempt == 1).result()
+
+    asset, tries = _counting_asset("pooled", pool_of_one)
+    assert dg.materialize([asset], instance=dg.DagsterInstance.ephemeral()).success
+    assert tries == [0, 1]
+
+
 def test_backoff_doubles_is_capped_and_jittered():
     import random
 
