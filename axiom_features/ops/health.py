@@ -255,18 +255,25 @@ def _closes(sla: Any, now: datetime, days: float = 30):  # noqa: ANN202 - Dateti
     return session_closes(now, sessions, sla.calendar)
 
 
+CONTINUES: dict[str, str] = {"pipeline resume": "pipeline"}
+"""Commands that finish another job's run: their outcome is that job's latest."""
+RESUMED_BY: dict[str, str] = {"pipeline": "pipeline resume"}
+"""Jobs resumed by a command of their own rather than by running them again."""
+
+
 def run_checks(root: Path, now: datetime) -> list[Check]:
     """The latest run of each job: failed or interrupted (process gone, heartbeat stopped)
     → warn, naming the rerun that resumes it; succeeded with warnings → warn."""
     latest: dict[str, Any] = {}
     for record in RunLog(RepoPaths(root).runs).list():
-        latest[record.command] = record
+        latest[CONTINUES.get(record.command, record.command)] = record
     checks = []
     for command, record in sorted(latest.items()):
         if record.status == "failed":
             checks.append(Check("runs", command, "warn", f"{record.run_id} failed: {record.error}"))
         elif record.status == "interrupted":
-            detail = f"{record.run_id} {record.error}; rerun `axiom {command}` to resume"
+            rerun = RESUMED_BY.get(command, command)
+            detail = f"{record.run_id} {record.error}; rerun `axiom {rerun}` to resume"
             checks.append(Check("runs", command, "warn", detail))
         elif record.warnings:
             detail = f"{record.run_id} {record.status}; " + "; ".join(record.warnings[:3])
