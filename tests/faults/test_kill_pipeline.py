@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -126,6 +127,7 @@ def _online(root: Path) -> dict:
 def test_kills_at_every_step_then_resumes_give_the_stores_of_an_uninterrupted_run(
     tmp_path: Path, production_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from axiom_features.ops.health import run_checks
     from axiom_features.orchestration.runner import pipeline_runs, resume_pipeline, run_pipeline
     from axiom_features.pipeline.runs import RunLog
 
@@ -153,9 +155,13 @@ def test_kills_at_every_step_then_resumes_give_the_stores_of_an_uninterrupted_ru
         assert last.status == "interrupted", (point, last)
         assert last.steps[step] == "in progress", (point, last.steps)
         assert list(last.steps.values()).count("in progress") == 1
+        (health,) = [c for c in run_checks(root, datetime.now(UTC)) if c.name == "pipeline"]
+        assert health.status == "warn" and "rerun `axiom pipeline resume`" in health.detail
 
     resume_pipeline(root, "production")
 
+    (health,) = [c for c in run_checks(root, datetime.now(UTC)) if c.name == "pipeline"]
+    assert health.status == "ok", health.detail
     runs = pipeline_runs(root)
     assert [r.command for r in runs] == ["pipeline"] + ["pipeline resume"] * 4
     assert [r.status for r in runs] == ["interrupted"] * 4 + ["succeeded"]
