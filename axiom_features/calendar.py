@@ -31,10 +31,16 @@ FIRST_DAY = "2000-01-01"
 """The first session the calendars cover; earlier dates get the regular close."""
 
 
-@lru_cache(maxsize=16)
 def _calendar_of_years(exchange: str, first: int, last: int):  # noqa: ANN202
-    """``exchange``'s calendar over the years ``first``..``last`` only (within the span the
-    full calendar covers): building one year costs a fraction of building 25."""
+    """``exchange``'s calendar over the years ``first``..``last`` (and through the current
+    year, so the lookups of one import share one calendar: its bars' sessions and how many
+    sessions have closed since its newest bar), within the span the full calendar covers:
+    building a few years costs a fraction of building 25."""
+    return _calendar_between_years(exchange, first, max(last, pd.Timestamp.now().year))
+
+
+@lru_cache(maxsize=16)
+def _calendar_between_years(exchange: str, first: int, last: int):  # noqa: ANN202
     import exchange_calendars as xcals
 
     start = max(pd.Timestamp(f"{first}-01-01"), pd.Timestamp(FIRST_DAY))
