@@ -54,6 +54,8 @@ class Observations:
     """Run records as dicts, oldest first."""
     drift_causes: Sequence[Incident] = ()
     """Root causes of the calibrated drift check, one per input at fault."""
+    streams: Sequence[Mapping[str, Any]] = ()
+    """Per bar stream: ``source``, ``lag`` (bars not yet delivered), ``dead_letters``."""
 
 
 class _Rule(BaseModel):
@@ -133,8 +135,30 @@ class MetricAnomalyRule(_Rule):
     """Runs of the same command needed before the latest is judged."""
 
 
+class StreamRule(_Rule):
+    """A bar stream whose consumers fall behind, or that dead-letters bars."""
+
+    type: Literal["stream"] = "stream"
+    """Rule type selector."""
+
+    severity: Severity = "critical"
+    """Severity of a lag above ``max_lag``; dead letters warn."""
+
+    max_lag: int = Field(default=5_000, ge=0)
+    """Alert (key ``stream_lag:<source>``) when more bars than this wait for the consumers."""
+
+    max_dead_letters: int = Field(default=0, ge=0)
+    """Alert (key ``stream_dead_letters:<source>``) above this many dead-lettered bars."""
+
+
 RuleConfig = Annotated[
-    DriftRule | DriftCauseRule | QualityRule | FreshnessRule | PipelineRule | MetricAnomalyRule,
+    DriftRule
+    | DriftCauseRule
+    | QualityRule
+    | FreshnessRule
+    | PipelineRule
+    | MetricAnomalyRule
+    | StreamRule,
     Field(discriminator="type"),
 ]
 
@@ -145,6 +169,7 @@ DEFAULT_RULES: list[Any] = [
     FreshnessRule(),
     PipelineRule(),
     MetricAnomalyRule(),
+    StreamRule(),
 ]
 
 
@@ -203,13 +228,14 @@ def _drift_cause(rule: DriftCauseRule, seen: Observations) -> list[Alert]:
             rule="drift_cause",
             severity=rule.severity if incident.severity == "critical" else "warning",
             title=incident.summary,
-            message=f"{len(incident.features)} feature(s): " + ", ".join(incident.features[:20])
+            message=f"{len(incident.features)} feature(s): "
+            + ", ".join(incident.features[:20])
             + (" …" if len(incident.features) > 20 else "")
-            + "; checks: " + ", ".join(f"{k} {n}" for k, n in incident.checks.items()),
+            + "; checks: "
+            + ", ".join(f"{k} {n}" for k, n in incident.checks.items()),
             subject=incident.cause,
             value=float(len(incident.features)),
-            labels={"cause": incident.cause,
-                    "feature_view": incident.features[0].split(":", 1)[0]},
+            labels={"cause": incident.cause, "feature_view": incident.features[0].split(":", 1)[0]},
             features=list(incident.features),
         )
         for incident in seen.drift_causes
@@ -330,6 +356,40 @@ def _anomaly(rule: MetricAnomalyRule, seen: Observations) -> list[Alert]:
     return alerts
 
 
+def _stream(rule: StreamRule, seen: Observations) -> list[Alert]:
+    alerts = []
+    for item in seen.streams:
+        source = str(item["source"])
+        lag, dead = int(item.get("lag", 0)), int(item.get("dead_letters", 0))
+        if lag > rule.max_lag:
+            alerts.append(
+                Alert(
+                    key=f"stream_lag:{source}",
+                    rule="stream",
+                    severity=rule.severity,
+                    title=f"stream {source} is {lag:,} bars behind",
+                    message=f"{lag:,} bars wait for the consumers (limit {rule.max_lag:,})",
+                    subject=source,
+                    value=float(lag),
+                    labels={"source": source},
+                )
+            )
+        if dead > rule.max_dead_letters:
+            alerts.append(
+                Alert(
+                    key=f"stream_dead_letters:{source}",
+                    rule="stream",
+                    severity="warning",
+                    title=f"stream {source} dead-lettered {dead:,} bars",
+                    message=str(item.get("dead_letter_rules") or ""),
+                    subject=source,
+                    value=float(dead),
+                    labels={"source": source},
+                )
+            )
+    return alerts
+
+
 RULE_FUNCTIONS = {
     "drift": _drift,
     "drift_cause": _drift_cause,
@@ -337,4 +397,5 @@ RULE_FUNCTIONS = {
     "freshness": _freshness,
     "pipeline": _pipeline,
     "metric_anomaly": _anomaly,
+    "stream": _stream,
 }

@@ -24,13 +24,9 @@ import redis
 from axiom_features.incremental.state import bar_views
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.transform_job import run_transform_job
-from axiom_features.streaming.consumer import (
-    GROUP,
-    ConsumerSettings,
-    StreamConsumer,
-    bar_stream,
-)
+from axiom_features.streaming.consumer import ConsumerSettings, StreamConsumer
 from axiom_features.streaming.messages import encode_bars
+from axiom_features.streaming.names import GROUP, bar_stream
 from axiom_features.streaming.publisher import publish_bars
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
 from axiom_features.streaming.server import start_embedded, stream_dir

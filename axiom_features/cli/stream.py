@@ -24,7 +24,7 @@ def stream() -> None:
 def publish(ctx, file: Path, rate: float | None, source: str, timezone: str) -> None:  # noqa: ANN001
     """Play a CSV or Parquet bar file as a live feed at RATE bars per second."""
     from axiom_features.paths import RepoPaths
-    from axiom_features.streaming.consumer import bar_stream
+    from axiom_features.streaming.names import bar_stream
     from axiom_features.streaming.publisher import publish_bars, read_bar_file
     from axiom_features.streaming.redis_transport import RedisStreamsTransport
     from axiom_features.streaming.server import stream_url

@@ -33,6 +33,7 @@ from axiom_features.online.freshness import is_redis, newest_online
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog
 from axiom_features.resilience.errors import describe, is_transient
+from axiom_features.streaming.status import stream_health
 from monitoring.config import MonitoringConfig, load_config
 from monitoring.sla import STATUS_RANK, SessionSLA, check, sla_history
 
@@ -127,6 +128,7 @@ def check_health(
             unreachable = str(exc)
             report.checks.append(Check("freshness", view.name, "critical", unreachable))
     report.checks += run_checks(root, now)
+    report.checks += stream_checks(root)
     readings = read_freshness(root)
     for name, view in registered.items():
         sla = config.sla.for_view(name, (view.tags or {}).get("frequency"))
@@ -253,6 +255,14 @@ def _closes(sla: Any, now: datetime, days: float = 30):  # noqa: ANN202 - Dateti
         return None
     sessions = max(int(days * 5 / 7) + 1, sla.sessions + 2)
     return session_closes(now, sessions, sla.calendar)
+
+
+def stream_checks(root: Path) -> list[Check]:
+    """Each bar stream's lag, bars/s, latency and dead letters (none without a stream)."""
+    return [
+        Check("stream", status.source, verdict, detail)
+        for status, verdict, detail in stream_health(RepoPaths(root))
+    ]
 
 
 CONTINUES: dict[str, str] = {"pipeline resume": "pipeline"}

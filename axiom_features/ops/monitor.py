@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from axiom_features.ops.health import HealthReport, check_health
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog
+from axiom_features.streaming.status import stream_health
 from monitoring.alert_manager import AlertManager
 from monitoring.alert_routes import build_route
 from monitoring.alerts import Alert, Observations, evaluate
@@ -26,6 +28,19 @@ from monitoring.drift_store import DriftStore
 from monitoring.profile_store import ProfileStore
 from monitoring.reference_cache import ReferenceCache
 from monitoring.root_cause import TIME_OF_DAY_INPUT, Incident
+
+
+def stream_observations(root: Path) -> list[dict[str, Any]]:
+    """What the stream alert rule reads: each bar stream's lag and dead letters."""
+    return [
+        {
+            "source": status.source,
+            "lag": status.group.lag + status.group.pending,
+            "dead_letters": status.metrics.dead_letters,
+            "dead_letter_rules": status.dead_letter_rules,
+        }
+        for status, _, _ in stream_health(RepoPaths(root))
+    ]
 
 
 def monitoring_dir(root: Path) -> Path:
@@ -190,6 +205,7 @@ def monitor(
             freshness=freshness,
             runs=[asdict(r) for r in log.list()],
             drift_causes=checked.incidents,
+            streams=stream_observations(root),
         )
         manager = alert_manager(root, config)
         alerts = manager.correlate(evaluate(config.alerts.rules, seen), now)

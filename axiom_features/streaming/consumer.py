@@ -44,19 +44,14 @@ from axiom_features.quality.rules import ROW_RULES
 from axiom_features.streaming.lake_sink import append_stream_bars, stored_position
 from axiom_features.streaming.messages import Undecodable, decode, published_ns
 from axiom_features.streaming.metrics import MetricsRecorder
+from axiom_features.streaming.names import GROUP, bar_stream
 from axiom_features.streaming.online_sink import OnlineSink
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
 from axiom_features.streaming.sequence_rules import Verdict, check_sequence
 from axiom_features.streaming.server import stream_url
 from axiom_features.streaming.transport import BarTransport, Message
 
-GROUP = "axiom-features"
 RECONNECT_PAUSE = 0.2
-
-
-def bar_stream(source: str) -> str:
-    """The stream of one bar source."""
-    return f"axiom:bars:{source}"
 
 
 def default_consumer_name() -> str:

@@ -29,6 +29,15 @@ def stream_url(repo: RepoPaths) -> str:
     return url or start_embedded(stream_dir(repo))
 
 
+def configured_url(repo: RepoPaths) -> str | None:
+    """The stream's URL when one is configured or the embedded server runs; never starts one."""
+    url = os.environ.get("AXIOM_STREAM_URL") or os.environ.get("AXIOM_REDIS_URL")
+    if url:
+        return url
+    embedded = embedded_url(stream_dir(repo))
+    return embedded if _answers(embedded) else None
+
+
 def embedded_url(folder: Path) -> str:
     return f"unix://{(folder / 'redis.sock').resolve()}"
 
