@@ -11,10 +11,9 @@ import pandas as pd
 
 from axiom_features.backfill.digests import input_hashes
 from axiom_features.backfill.ranges import BackfillResult, backfill_range
-from axiom_features.lineage.hooks import recorded_log
 from axiom_features.ops.offline_profiles import profile_offline_days
 from axiom_features.paths import RepoPaths
-from axiom_features.pipeline.guards import guarded, view_locks
+from axiom_features.pipeline.guards import view_job
 from monitoring.daily_profiles import day_keys
 from transforms.catalogue import catalogue
 
@@ -48,10 +47,8 @@ def backfill(
         "symbols": list(symbols) if symbols else None,
         "created": created.isoformat(),
     }
-    with (
-        guarded(root, COMMAND, view_locks(v.name for v in specs), force=force, wait=wait),
-        recorded_log(root).track(COMMAND, parameters=params) as record,
-    ):
+    names = [v.name for v in specs]
+    with view_job(root, COMMAND, names, params, force=force, wait=wait) as record:
         record.parameters["input_hashes"] = input_hashes(repo)
         record.inputs = ["lake:bars"]
         result = backfill_range(repo, start, end, created=created, views=views, symbols=symbols)

@@ -36,3 +36,23 @@ def guarded(
     forced = require_upstream(RunLog(RepoPaths(root).runs), command, force=force)
     with job_locks(locks_dir(root), locks, holder=command, wait=wait):
         yield forced
+
+
+@contextmanager
+def view_job(
+    root: Path,
+    command: str,
+    views: Iterable[str],
+    parameters: dict,
+    *,
+    force: bool = False,
+    wait: float = 0.0,
+) -> Iterator[RunRecord]:
+    """A run record of ``command`` (with lineage) written while the views' locks are held."""
+    from axiom_features.lineage.hooks import recorded_log
+
+    with (
+        guarded(root, command, view_locks(views), force=force, wait=wait),
+        recorded_log(root).track(command, parameters=parameters) as record,
+    ):
+        yield record

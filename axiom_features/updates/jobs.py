@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from axiom_features.lineage.hooks import recorded_log
 from axiom_features.ops.offline_profiles import profile_offline_days
 from axiom_features.paths import RepoPaths
-from axiom_features.pipeline.guards import guarded, view_locks
+from axiom_features.pipeline.guards import view_job
 from axiom_features.pipeline.jobs import materialize
 from axiom_features.updates.changes import ALL_ROWS
 from axiom_features.updates.daily import UpdateResult, update_offline
@@ -52,10 +51,8 @@ def daily_update(
         "symbols": list(symbols) if symbols else None,
         "created": created.isoformat(),
     }
-    with (
-        guarded(root, COMMAND, view_locks(v.name for v in specs), force=force, wait=wait),
-        recorded_log(root).track(COMMAND, parameters=params) as record,
-    ):
+    names = [v.name for v in specs]
+    with view_job(root, COMMAND, names, params, force=force, wait=wait) as record:
         record.inputs = ["lake:bars", "lake:fundamentals", "lake:news"]
         result = update_offline(repo, created=created, views=views, symbols=symbols)
         result.run_id = record.run_id
