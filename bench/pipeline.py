@@ -345,6 +345,25 @@ def measure_ingest(rows: int) -> dict[str, Any]:
     }
 
 
+def _load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def _earlier_cases() -> list[dict[str, Any]]:
+    """The cases of the last result file, each with the load average its run started at."""
+    from bench.common import RESULTS_DIR
+
+    path = RESULTS_DIR / "pipeline.json"
+    if not path.exists():
+        return []
+    document = json.loads(path.read_text())
+    load = document.get("setup", {}).get("load_average_at_start")
+    started = document.get("when")
+    return [
+        {"load_average_at_start": load, "measured": started, **case} for case in document["cases"]
+    ]
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
@@ -360,11 +379,17 @@ def main() -> None:
     }
     versions = package_versions("feast", "ta-lib", "pyarrow", "whylogs")
 
+    earlier = _earlier_cases()
+
     def save() -> Path:
-        """Write every case measured so far (a long run keeps what it finished)."""
-        return write_result("pipeline", versions=versions, setup=setup, cases=cases)
+        """Write every case measured so far (a long run keeps what it finished), after the
+        cases an earlier run measured and this one did not."""
+        measured = {c["case"] for c in cases}
+        kept = [c for c in earlier if c["case"] not in measured]
+        return write_result("pipeline", versions=versions, setup=setup, cases=kept + cases)
 
     if "daily" in CASES:
+        at_start = _load()
         daily = isolated(measure_daily, SYMBOLS, DAYS)
         print(f"  daily update {daily['update_seconds']:.2f} s, full {daily['full_seconds']:.2f} s")
         extra = {k: daily[k] for k in ("identical", "tables", "carried", "recomputed")}
@@ -379,10 +404,12 @@ def main() -> None:
                 **extra,
                 rows_written=daily["rows_written"],
                 differing_tables=daily["differing_tables"],
+                load_average_at_start=at_start,
             )
         )
         save()
     if "faults" in CASES:
+        at_start = _load()
         faults = isolated(measure_faults)
         print(f"  faults: {faults['succeeded']}/{faults['partitions']} partitions succeeded")
         cases.append(
@@ -397,10 +424,12 @@ def main() -> None:
                 "seconds": round(faults["seconds"], 2),
                 "fault_free_seconds": round(faults["clean_seconds"], 2),
                 "lake": f"{FAULT_SYMBOLS} symbols x {FAULT_HISTORY} days + {FAULT_DAYS} days",
+                "load_average_at_start": at_start,
             }
         )
         save()
     if "backfill" in CASES:
+        at_start = _load()
         back = isolated(measure_backfill, SYMBOLS, DAYS)
         print(f"  backfill {back['seconds']:.2f} s, floor {back['floor']:.2f} s")
         cases.append(
@@ -411,10 +440,12 @@ def main() -> None:
                 value=back["seconds"],
                 peak_rss_mb=back["peak_rss_mb"],
                 goal="ratio <= 3",
+                load_average_at_start=at_start,
             )
         )
         save()
     if "ingest" in CASES:
+        at_start = _load()
         ingest = isolated(measure_ingest, INGEST_ROWS)
         rate = ingest["rows"] / ingest["seconds"]
         print(f"  ingest {ingest['rows']:,} rows in {ingest['seconds']:.1f} s: {rate:,.0f} rows/s")
@@ -427,6 +458,7 @@ def main() -> None:
                 "goal": "value >= 250000 and peak_rss_mb <= 4096",
                 **{k: ingest[k] for k in ("rows", "accepted", "quarantined")},
                 "seconds": round(ingest["seconds"], 2),
+                "load_average_at_start": at_start,
             }
         )
     out = save()
