@@ -79,7 +79,8 @@ class AlertManager:
 
     def correlate(self, alerts: Sequence[Alert], now: datetime | None = None) -> list[Alert]:
         """``alerts`` with each one that covers a feature of a live incident under another
-        key given that incident's key (what :meth:`process` records them as)."""
+        key given that incident's key, the one sharing most features (what :meth:`process`
+        records them as)."""
         return self._correlate(alerts, self._load(), now or datetime.now(UTC))
 
     def _correlate(
@@ -96,14 +97,13 @@ class AlertManager:
         for alert in alerts:
             key = alert.key
             if key not in live and alert.features:
-                key = next(
-                    (
-                        k
-                        for k, covered in live.items()
-                        if k not in own and k not in claimed and covered & set(alert.features)
-                    ),
-                    key,
-                )
+                shared = {
+                    k: len(covered & set(alert.features))
+                    for k, covered in live.items()
+                    if k not in own and k not in claimed
+                }
+                best = max(shared, key=shared.__getitem__, default=None)
+                key = best if best is not None and shared[best] else key
             if key != alert.key:
                 claimed.add(key)
                 first = Alert(**state[key]["alert"])

@@ -16,6 +16,7 @@ import pandas as pd
 
 from axiom_features.ops.monitor import alert_manager, drift_after_materialize, monitor
 from axiom_features.paths import RepoPaths
+from monitoring.alerts import Alert
 from monitoring.config import load_config
 from monitoring.daily_profiles import profile_days
 from monitoring.profile_store import ProfileStore
@@ -102,3 +103,17 @@ def test_faults_without_shared_features_stay_apart(tmp_path: Path) -> None:
     store.save_days(profile_days(ta_overlap_rows()), run_id="t2", feature_view="ta_overlap")
     drift_after_materialize(root, ["ta_overlap"], run_id="m2")
     assert critical_openings(root) == ["drift_cause:volume", "drift_cause:close"]
+
+
+def test_a_wider_cause_joins_the_incident_it_shares_most_features_with(tmp_path: Path) -> None:
+    manager = alert_manager(tmp_path, load_config(tmp_path))
+
+    def cause(name: str, *features: str) -> Alert:
+        return Alert(f"drift_cause:{name}", "drift_cause", "critical", name, "", name,
+                     features=list(features))  # fmt: skip
+
+    manager.process([cause("close", "v:a")], NOW, resolve=False)
+    manager.process([cause("volume", "v:b", "v:c")], NOW, resolve=False)
+    joined = manager.correlate([cause("bars", "v:a", "v:b", "v:c")], NOW)
+    assert [a.key for a in joined] == ["drift_cause:volume"]
+    assert joined[0].labels["seen_as"] == "bars"
