@@ -28,11 +28,19 @@ alternate, each in a fresh process, ``BENCH_REPEATS`` of each; medians compared.
 the engine spends in its profiling step is also reported (``profile_step_seconds``), since
 on a busy machine run-to-run noise can exceed the step itself.
 
+Materialization with drift checks (``materialize_with_profiles_and_drift``): the same
+materialization with profiles and the drift check the engine runs after it (the default),
+in a repo whose two views also have day profiles of 500 symbols x 270 sessions (as a
+transform job stores them), against ``materialize_without_profiles``. The reference summary
+of the check is prepared by the day profiling that moved it (``reference_prepare_seconds``,
+paid by the transform), as every daily run does; ``first_check_ratio`` is the same run when
+the check has to build the summary itself (cache cleared before each such run).
+
 Offline day profiles (``offline_daily_profiles``, reference only): sketching every day of the
 150-column view (1.26M rows, 2,520 days) as the transform job does, against reading that view's
 table; the stored size is reported against the table's.
 
-``BENCH_PARTS`` (default ``whylogs,materialize,daily``) selects parts; cases of parts not run
+``BENCH_PARTS`` (default ``whylogs,materialize,drift,daily``) selects parts; cases of parts not run
 are kept from the previous result file.
 
 Run: ``python -m bench.profiling`` (or ``make bench-profiling``).
@@ -169,7 +177,7 @@ def _disagreements(stock_path: Path, platform_path: Path) -> list[str]:
     return profile_differences(stock, platform)
 
 
-PARTS = set(os.environ.get("BENCH_PARTS", "whylogs,materialize,daily").split(","))
+PARTS = set(os.environ.get("BENCH_PARTS", "whylogs,materialize,drift,daily").split(","))
 REDIS_DB = 13
 MATERIALIZE_GOAL = "ratio <= 1.15"
 
@@ -205,12 +213,31 @@ def materialize_child(yaml: str, offline: str) -> None:
         spent[0] += time.perf_counter() - started
 
     ProfilingComputeEngine._profile = timed  # type: ignore[method-assign]
+    _bench_views_in_catalogue()
     path = Path(yaml)
     store = open_applied(path.parent, path, Path(offline))
     started = time.perf_counter()
     store.materialize(start_date=START, end_date=END, feature_views=list(VIEWS))
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "profile_step": spent[0]}))
+
+
+def _bench_views_in_catalogue() -> None:
+    """The drift check judges the bench views' float columns as returns: the catalogue knows
+    only the platform's own views, and a feature without a nature is not checked."""
+    from axiom_features.ops import monitor
+    from bench.feature_tables import VIEWS, feature_names
+
+    catalogue_metadata = monitor.catalogue_metadata
+
+    def with_bench_views() -> tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]:
+        natures, inputs = catalogue_metadata()
+        for view in VIEWS:
+            natures[view] = {name: "return_like" for name in feature_names(view)}
+            inputs.update({f"{view}:{name}": (name,) for name in feature_names(view)})
+        return natures, inputs
+
+    monitor.catalogue_metadata = with_bench_views
 
 
 def run_materialize_child(yaml: Path, offline: Path) -> dict[str, Any]:
@@ -277,6 +304,92 @@ def materialize_cases() -> list[dict[str, Any]]:
     ]
 
 
+DRIFT_SYMBOLS = 500
+DRIFT_SESSIONS = 270
+"""Day profiles per view for the drift check: a reference of 12 chunks of 20 sessions and
+the checked window."""
+
+
+def _store_day_profiles(repo: Path) -> None:
+    """Day profiles of both bench views, once per repo (kept under ``bench/.cache/``)."""
+    from bench.feature_tables import VIEWS, feature_names
+    from monitoring.daily_profiles import profile_days
+    from monitoring.profile_store import ProfileStore
+
+    done = repo / "data" / ".day_profiles_complete"
+    if done.exists():
+        return
+    profiles = ProfileStore(repo / "data" / "profiles")
+    rng = np.random.default_rng(SEED)
+    sessions = pd.date_range("2025-01-01 21:00", periods=DRIFT_SESSIONS, freq="B", tz="UTC")
+    for view in VIEWS:
+        frame = pd.DataFrame(
+            rng.standard_normal((DRIFT_SYMBOLS * len(sessions), VIEWS[view])),
+            columns=feature_names(view),
+        )
+        frame.insert(0, "event_timestamp", np.tile(sessions, DRIFT_SYMBOLS))
+        frame.insert(
+            0, "symbol", np.repeat([f"S{i:03d}" for i in range(DRIFT_SYMBOLS)], len(sessions))
+        )
+        profiles.save_days(profile_days(frame), run_id="bench", feature_view=view)
+    done.touch()
+
+
+def drift_cases() -> list[dict[str, Any]]:
+    """Materialization with profiles and the drift check after it, against no profiles;
+    the check's reference prepared by the day profiling (warm) or built by the check (cold)."""
+    import shutil
+
+    from axiom_features.ops.monitor import monitoring_dir, prepare_references
+    from bench.feature_tables import VIEWS, BenchRedis, offline_root
+
+    offline = offline_root() / "offline"
+    repo = CACHE_DIR / "profiling_drift_repo"
+    (repo / "data").mkdir(parents=True, exist_ok=True)
+    for old in (repo / "data").glob("*registry.db"):
+        old.unlink()
+    _store_day_profiles(repo)
+    references = monitoring_dir(repo) / "references"
+    redis = BenchRedis()
+    runs: dict[str, list[dict[str, Any]]] = {"off": [], "warm": [], "cold": []}
+    prepare: list[float] = []
+    try:
+        yamls = {on: _yaml_with_profiling(repo, redis.url(REDIS_DB), on) for on in (True, False)}
+        for i in range(REPEATS):
+            order = ("off", "warm", "cold") if i % 2 == 0 else ("cold", "warm", "off")
+            for kind in order:
+                shutil.rmtree(references, ignore_errors=True)
+                if kind == "warm":  # what the day profiling of the transform does
+                    started = time.perf_counter()
+                    prepare_references(repo, list(VIEWS))
+                    prepare.append(time.perf_counter() - started)
+                redis.flush(REDIS_DB)
+                runs[kind].append(run_materialize_child(yamls[kind != "off"], offline))
+                print(f"  materialize drift={kind} run {i + 1}: {runs[kind][-1]}", flush=True)
+    finally:
+        redis.close()
+    warm, cold, without = (median(r["seconds"] for r in runs[k]) for k in ("warm", "cold", "off"))
+    return [
+        cost_case(
+            "materialize_with_profiles_and_drift",
+            baseline="materialize_without_profiles",
+            baseline_value=without,
+            value=warm,
+            peak_rss_mb=max(r["peak_rss_mb"] for r in runs["warm"]),
+            goal=MATERIALIZE_GOAL,
+            runs=[round(r["seconds"], 3) for r in runs["warm"]],
+            baseline_runs=[round(r["seconds"], 3) for r in runs["off"]],
+            engine="axiom_features.materialize.fast_engine.FastComputeEngine, Redis online",
+            day_profiles=f"{DRIFT_SYMBOLS} symbols x {DRIFT_SESSIONS} sessions per view",
+            reference_prepare_seconds=round(median(prepare), 4),
+            first_check_seconds=round(cold, 4),
+            first_check_ratio=round(cold / without, 3),
+            first_check_runs=[round(r["seconds"], 3) for r in runs["cold"]],
+            load_average=[round(x, 2) for x in os.getloadavg()],
+        )
+    ]
+
+
 def daily_cases() -> list[dict[str, Any]]:
     """Day sketches of the 150-column view against reading its table."""
     import pyarrow.dataset as ds
@@ -325,6 +438,7 @@ def _previous_cases(names: set[str]) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    load = os.getloadavg()
     cases = (
         whylogs_cases()
         if "whylogs" in PARTS
@@ -341,12 +455,19 @@ def main() -> None:
         if "materialize" in PARTS
         else _previous_cases({"materialize_with_profiles"})
     )
+    print("materialization with profiles and drift checks")
+    cases += (
+        drift_cases()
+        if "drift" in PARTS
+        else _previous_cases({"materialize_with_profiles_and_drift"})
+    )
     print("offline day profiles")
     cases += daily_cases() if "daily" in PARTS else _previous_cases({"offline_daily_profiles"})
     out = write_result(
         "profiling",
         versions=package_versions("whylogs", "whylogs-sketching", "numpy", "pandas", "feast"),
         setup={
+            "load_average": [round(x, 2) for x in load],
             "rows": ROWS,
             "columns": COLUMNS,
             "dtype": "float64 with NaN warm-ups and some ±inf",
