@@ -434,7 +434,10 @@ def _previous_cases(names: set[str]) -> list[dict[str, Any]]:
     path = RESULTS_DIR / "profiling.json"
     if not path.exists():
         return []
-    return [c for c in json.loads(path.read_text())["cases"] if c["case"] in names]
+    previous = json.loads(path.read_text())
+    return [
+        {"when": previous["when"], **case} for case in previous["cases"] if case["case"] in names
+    ]
 
 
 def main() -> None:
