@@ -30,6 +30,8 @@ from axiom_features.streaming.names import GROUP, bar_stream
 from axiom_features.streaming.publisher import publish_bars
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
 from axiom_features.streaming.server import start_embedded, stream_dir
+from axiom_features.streaming.status import stream_status
+from monitoring.alerts import Observations, StreamRule, evaluate
 from tests.stream_fixtures import (
     SYMBOLS,
     StreamWorld,
@@ -120,6 +122,13 @@ def test_bad_bars_go_to_the_dead_letter_stream_with_their_rule(world, redis_url,
     assert report.bars == len(good) and report.dead_letters == 4
     status = transport.status(bar_stream(source), GROUP)
     assert status.pending == 0 and status.lag == 0
+
+    seen = stream_status(RepoPaths(w.root), source, redis_url)
+    assert seen.metrics.dead_letters == 4 and seen.metrics.bars == len(good)
+    assert seen.dead_letter_rules["duplicate"] == 1
+    observed = {"source": source, "lag": seen.group.lag, "dead_letters": 4}
+    alerts = evaluate([StreamRule()], Observations(streams=[observed]))
+    assert [a.key for a in alerts] == [f"stream_dead_letters:{source}"]
 
 
 def _wait_for_progress(transport: RedisStreamsTransport, stream: str, since: str, child) -> None:  # noqa: ANN001
