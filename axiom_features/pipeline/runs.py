@@ -245,10 +245,14 @@ class RunLog:
             self.write(record)
 
 
+_LAKE_WRITERS = ("ingest", "ingest-news", "ingest-fundamentals", "quality-release")
+
 UPSTREAM: dict[str, tuple[str, ...]] = {
-    "transform": ("ingest", "ingest-news", "ingest-fundamentals", "quality-release"),
+    "transform": _LAKE_WRITERS,
+    "update": _LAKE_WRITERS,
+    "backfill": _LAKE_WRITERS,
     "offline load": ("transform",),
-    "materialize": ("transform", "offline load"),
+    "materialize": ("transform", "update", "backfill", "offline load"),
 }
 """The jobs whose output each job builds on."""
 
