@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -126,3 +127,28 @@ def test_replay_refuses_when_an_input_changed(tmp_path):
     write_bars(repo, "AAA", synthetic_bars(7))
     with pytest.raises(NotReplayable, match="data/lake/bars/AAA.parquet"):
         replay(tmp_path, run.run_id)
+
+
+def test_the_command_backfills_whole_days_and_names_a_reversed_range(tmp_path):
+    from click.testing import CliRunner
+
+    from axiom_features.cli.app import cli
+
+    repo = fill_lake(tmp_path)
+    done = CliRunner().invoke(
+        cli,
+        ["--repo", str(tmp_path), "backfill", "--start", "2021-03-01", "--end", "2021-03-31",
+         "--views", "ta_momentum", "--symbols", "AAA"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    table = pq.read_table(repo.offline_view("ta_momentum") / "AAA.parquet").to_pandas()
+    assert table.event_timestamp.min() == pd.Timestamp("2021-03-01", tz="UTC")
+    assert table.event_timestamp.max() == pd.Timestamp("2021-03-31", tz="UTC")  # included
+    assert not (repo.offline_view("ta_momentum") / "BBB.parquet").exists()
+
+    reversed_range = CliRunner().invoke(
+        cli, ["--repo", str(tmp_path), "backfill", "--start", "2021-03-31", "--end", "2021-03-01"]
+    )
+    assert reversed_range.exit_code != 0
+    lines = reversed_range.output.strip().splitlines()
+    assert len(lines) == 1 and "--end 2021-03-01 is before --start 2021-03-31" in lines[0]
