@@ -69,8 +69,8 @@ def trace_table(t: Trace) -> str:
             _row(
                 "lake rows",
                 f"{lake.rows} rows from <code class='vendor-file'>{e(str(lake.file))}</code> "
-                f"lines <span class='lines'>{e(_lines(lake.lines))}</span>",
-                f"sha256 <code>{e(str(lake.sha256))}</code>, import run "
+                f"lines <span class='lines'>{e(_lines(lake.lines))}</span><br>"
+                f"sha256 <code>{e(str(lake.sha256))}</code><br>import run "
                 f"{e(str(lake.import_run))}; passed {len(lake.rules_passed)} gate rules{warned}",
             )
         )
