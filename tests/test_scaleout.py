@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,11 @@ import psutil
 import pyarrow as pa
 import pytest
 import ray
+from feast import Entity, FeatureStore, FeatureView, Field, FileSource
+from feast.types import Float64
 from feast.value_type import ValueType
 from ray.cluster_utils import Cluster
+from ray.util.state import list_tasks
 
 from axiom_features.materialize.ray_writes import entity_parts, write_rows_on_ray
 from axiom_features.offline import point_in_time as pit
@@ -45,6 +48,9 @@ VIEWS = ["ta_momentum", "ta_volatility", "microstructure", "regime"]
 """TA-Lib views (one matrix) and pandas families (the other path of a symbol's transform)."""
 CREATED = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
 """Every run here stamps its rows with this time, so their tables can be equal byte for byte."""
+REDIS_STORE = "axiom_features.online.redis_store.AxiomRedisOnlineStore"
+DUCKDB_STORE = "axiom_features.offline.duckdb_store.AxiomDuckDBOfflineStore"
+FAST_ENGINE = "axiom_features.materialize.fast_engine.FastComputeEngine"
 NODE_STORE = 80 * 2**20
 """Object-store bytes per node: the tasks return row counts only."""
 
@@ -288,6 +294,86 @@ def test_online_writes_from_ray_tasks_store_the_bytes_of_the_local_writer(cluste
     assert len(entity_parts(table, ["symbol"], 4)) == 4
     assert _redis_dump(client, remote) == _redis_dump(client, local)
     assert len(_redis_dump(client, local)) == 150
+
+
+def _ray_tasks_run() -> int:
+    """Batch tasks the cluster has finished so far (Ray's task events arrive within ~1 s)."""
+    return len(list_tasks(filters=[("name", "=", "_on_node")], limit=10_000))
+
+
+def _more_tasks_than(before: int) -> int:
+    deadline = time.monotonic() + 15
+    while (now := _ray_tasks_run()) <= before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return now - before
+
+
+def _feast_store(root: Path, offline: RepoPaths, redis_url: str, compute: str) -> FeatureStore:
+    """A Feast repo over ``offline``'s ta_momentum tables: the platform's offline store,
+    Redis online through the fast engine, and ``compute`` appended to its YAML."""
+    project = f"scaleout_{uuid.uuid4().hex[:8]}"
+    root.mkdir()
+    yaml = root / "feature_store.yaml"
+    yaml.write_text(
+        f"project: {project}\nprovider: local\nregistry: {root}/registry.db\n"
+        f"online_store:\n  type: {REDIS_STORE}\n  url: {redis_url}\n"
+        f"offline_store:\n  type: {DUCKDB_STORE}\n"
+        f"batch_engine:\n  type: {FAST_ENGINE}\n"
+        f"entity_key_serialization_version: 3\n{compute}"
+    )
+    store = FeatureStore(repo_path=str(root), fs_yaml_file=yaml)
+    symbol = Entity(name="symbol", join_keys=["symbol"])
+    features = catalogue().view("ta_momentum").feature_names[:12]
+    view = FeatureView(
+        name="ta_momentum",
+        entities=[symbol],
+        ttl=timedelta(days=3650),
+        schema=[Field(name=f, dtype=Float64) for f in features],
+        source=FileSource(
+            path=str(offline.offline_view("ta_momentum")),
+            timestamp_field="event_timestamp",
+            created_timestamp_column="created_timestamp",
+        ),
+    )
+    store.apply([symbol, view])
+    return store
+
+
+def test_the_compute_block_sends_feast_retrieval_and_materialization_to_the_cluster(
+    cluster, local_run, redis_url, tmp_path
+):
+    ray_block = (
+        f"compute:\n  engine: ray\n  address: {cluster.address}\n"
+        "  min_symbols: 4\n  min_entity_rows: 1000\n"
+    )
+    local = _feast_store(tmp_path / "local", local_run, redis_url, "")
+    remote = _feast_store(tmp_path / "ray", local_run, redis_url, ray_block)
+    rng = np.random.default_rng(11)
+    entity = pd.DataFrame(
+        {
+            "symbol": rng.choice(SYMBOLS, 2_000),
+            "event_timestamp": pd.Timestamp("2020-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 560 * 86_400, 2_000), unit="s"),
+        }
+    )
+    features = [f"ta_momentum:{f}" for f in catalogue().view("ta_momentum").feature_names[:12]]
+
+    before = _ray_tasks_run()
+    on_ray = remote.get_historical_features(entity_df=entity, features=features).to_df()
+    assert _more_tasks_than(before) >= 4  # partitions: two per cluster CPU at least
+    expected = local.get_historical_features(entity_df=entity, features=features).to_df()
+    pd.testing.assert_frame_equal(on_ray, expected, check_exact=True)
+    assert on_ray[features[0].split(":")[1]].notna().any()
+
+    end = datetime(2021, 6, 1, tzinfo=UTC)
+    before = _ray_tasks_run()
+    remote.materialize(datetime(2019, 1, 1, tzinfo=UTC), end)
+    assert _more_tasks_than(before) >= 1
+    local.materialize(datetime(2019, 1, 1, tzinfo=UTC), end)
+    client = AxiomRedisOnlineStore()._get_client(local.config.online_store)
+    written = _redis_dump(client, remote.project)
+    assert len(written) == len(SYMBOLS)
+    assert written == _redis_dump(client, local.project)
 
 
 def test_a_worker_node_killed_mid_job_costs_only_a_rerun_of_its_batches(
