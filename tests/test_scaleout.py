@@ -43,7 +43,7 @@ from tests.test_transform_job import write_bars
 from tests.test_transforms import synthetic_bars
 from transforms.catalogue import catalogue
 
-SYMBOLS = [f"S{i:02d}" for i in range(16)]
+SYMBOLS = [f"S{i:02d}" for i in range(12)]
 VIEWS = ["ta_momentum", "ta_volatility", "microstructure", "regime"]
 """TA-Lib views (one matrix) and pandas families (the other path of a symbol's transform)."""
 CREATED = datetime(2025, 1, 2, 21, 0, tzinfo=UTC)
