@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,13 +25,10 @@ from axiom_features.lakes.symbols import symbol_file
 from axiom_features.lakes.transaction import Transaction, transaction
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.transform_job import offline_schema
+from axiom_features.streaming.names import position_path
 from transforms.specs import ViewSpec
 
 POSITION_SCHEMA = pa.schema([pa.field("stream", pa.string()), pa.field("position", pa.string())])
-
-
-def position_path(repo: RepoPaths, source: str) -> Path:
-    return repo.data / "lake" / "stream_positions" / f"{source}.parquet"
 
 
 def stored_position(repo: RepoPaths, source: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from axiom_features.paths import RepoPaths
 from axiom_features.streaming.metrics import StreamMetrics, read_metrics
-from axiom_features.streaming.names import GROUP, bar_stream
+from axiom_features.streaming.names import GROUP, bar_stream, consumed_sources
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
 from axiom_features.streaming.server import configured_url, stream_url
 from axiom_features.streaming.transport import GroupStatus
@@ -68,15 +68,15 @@ SILENT_SECONDS = 300.0
 
 
 def stream_health(repo: RepoPaths) -> list[tuple[StreamStatus, str, str]]:
-    """Each stream's status with a health verdict (ok / warn / critical) and its reason.
-
-    Empty when no stream server is configured and the embedded one is not running.
-    """
-    url = configured_url(repo)
+    """The status of each stream this repo consumes, with a verdict (ok / warn / critical)
+    and its reason. Empty when the repo consumes no stream or no stream server is configured
+    and the embedded one is not running."""
+    sources = consumed_sources(repo)
+    url = configured_url(repo) if sources else None
     if url is None:
         return []
     verdicts = []
-    for source in known_sources(repo, url):
+    for source in sources:
         status = stream_status(repo, source, url)
         verdicts.append((status, *_verdict(status)))
     return verdicts
