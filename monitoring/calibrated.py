@@ -21,9 +21,17 @@ constant_runs     share of values equal to the symbol's          Poisson tail, B
                   previous one (levels, sums, return-like)      and >= ``step_margin`` x max
 jumps             share of steps > 40% (levels, sums only)      as constant_runs
 range             max(|median shift| / reference 5-95% spread,  >= max(``range_floor``,
-                  |log spread ratio|)                            ``range_margin`` x max)
+                  |log spread ratio|); step natures: quartiles   ``range_margin`` x max)
 type              infinite values where the reference has none  any
 ================= ============================================= ===========================
+
+Step natures (quarterly fundamentals) change only when a filing arrives, so a window holds
+about one value per symbol, not one per row: with twenty symbols its 5% and 95% quantiles
+are one company's filing each, and three loss quarters in one month move them as far as a
+unit change would. Their range check reads the quartiles instead, which a few companies'
+filings do not move and a unit or scale change moves like any quantile; their range and
+distribution checks need ``min_step_symbols`` values a day (one or two companies have no
+spread to compare).
 
 The p-values of one pass (all views, all features) go through Benjamini–Hochberg at
 ``fdr``, quality tests and distribution tests as two families, so hundreds of features do
@@ -54,6 +62,10 @@ NO_RUNS = frozenset({"categorical", "count", "fundamental", "bounded_oscillator"
 constant runs are not checked."""
 JUMPING = frozenset({"level", "cumulative"})
 """Natures whose steps between bars are checked."""
+STEP = frozenset({"fundamental"})
+"""Natures that change only when a filing arrives: about one value per symbol a window."""
+TAILS, STEP_TAILS = (0.05, 0.95), (0.25, 0.75)
+"""Quantiles whose distance is a window's spread: by default, and for step natures."""
 
 
 class CalibratedConfig(BaseModel):
@@ -82,6 +94,10 @@ class CalibratedConfig(BaseModel):
 
     range_margin: float = Field(default=3.0, ge=1)
     """Range drift needs this multiple of the largest range score between chunks."""
+
+    min_step_symbols: int = Field(default=10, ge=1)
+    """Step natures: the range and distribution checks need this many values a day on
+    average, in the current window and in the reference."""
 
     step_margin: float = Field(default=2.0, ge=1)
     """Constant runs and jumps need this multiple of the chunks' largest rate."""
@@ -130,6 +146,8 @@ class ChunkStats:
     inf: bool
     """Whether any chunk holds infinite values."""
     range: list[float]
+    step_range: list[float]
+    """The range score between quartiles (step natures)."""
     ks: list[float]
     repeats: list[float]
     jumps: list[float]
@@ -141,6 +159,7 @@ class ChunkStats:
             missing=[_missing(c) for c in chunks],
             inf=any(c.inf for c in chunks),
             range=_finite(range_score(c, r) for c, r in pairs),
+            step_range=_finite(range_score(c, r, STEP_TAILS) for c, r in pairs),
             ks=[v for v in (_ks(c, r) for c, r in pairs) if math.isfinite(v)],
             repeats=[c.repeats / c.count if c.count else 0.0 for c in chunks],
             jumps=[c.jumps / c.count if c.count else 0.0 for c in chunks],
@@ -234,7 +253,8 @@ def check_windows(
             result.skipped[name] = "no values to compare"
             continue
         days = [(d.day, d.columns[name]) for d in windows.current if name in d.columns]
-        feature = _FeatureWindows(windows.view, name, nature, cur, ref, stats, days)
+        feature = _FeatureWindows(windows.view, name, nature, cur, ref, stats, days,
+                                  len(summary.days))  # fmt: skip
         found, scores = feature.check(config)
         result.findings += found
         result.scores[name] = scores
@@ -267,6 +287,7 @@ class _FeatureWindows:
     reference: ColumnSketch
     stats: ChunkStats
     days: list[tuple[str, ColumnSketch]]
+    reference_days: int
 
     def check(self, config: CalibratedConfig) -> tuple[list[Finding], dict[str, float]]:
         found: list[Finding] = []
@@ -275,9 +296,10 @@ class _FeatureWindows:
             ("missing", self._missing),
             ("type", self._type),
         ]
-        if self.nature != "categorical":
+        comparable = self._enough_values(config)
+        if self.nature != "categorical" and comparable:
             checks.append(("range", self._range))
-        if self.nature in STATIONARY:
+        if self.nature in STATIONARY and comparable:
             checks.append(("distribution", self._distribution))
         if self.nature not in NO_RUNS:
             checks.append(("constant_runs", self._repeats))
@@ -298,9 +320,21 @@ class _FeatureWindows:
     def ks_now(self) -> float:
         return _ks(self.current, self.reference)
 
+    @property
+    def tails(self) -> tuple[float, float]:
+        return STEP_TAILS if self.nature in STEP else TAILS
+
     @cached_property
     def range_now(self) -> float:
-        return range_score(self.current, self.reference)
+        return range_score(self.current, self.reference, self.tails)
+
+    def _enough_values(self, config: CalibratedConfig) -> bool:
+        """Step natures only: enough values a day in both windows for a distribution."""
+        if self.nature not in STEP:
+            return True
+        per_day = (self.current.count / max(len(self.days), 1),
+                   self.reference.count / max(self.reference_days, 1))  # fmt: skip
+        return min(per_day) >= config.min_step_symbols
 
     def _finding(self, check: Check, value: float, usual: float, limit: float,
                  p_value: float | None = None) -> Finding:  # fmt: skip
@@ -318,7 +352,7 @@ class _FeatureWindows:
         return None
 
     def _range(self, config: CalibratedConfig) -> Finding | None:
-        usual = max(self.stats.range)
+        usual = max(self.stats.step_range if self.nature in STEP else self.stats.range)
         value = self.range_now
         limit = max(config.range_floor, config.range_margin * usual)
         if not value >= limit:
@@ -378,7 +412,7 @@ class _FeatureWindows:
         if check == "type":
             return float(col.inf > 0)
         if check == "range":
-            return range_score(col, self.reference)
+            return range_score(col, self.reference, self.tails)
         if check == "distribution":
             return _ks(col, self.reference)
         steps = col.repeats if check == "constant_runs" else col.jumps
@@ -410,15 +444,16 @@ def _ks(a: ColumnSketch, b: ColumnSketch) -> float:
     return ks_statistic(a.kll, b.kll)
 
 
-def _quantiles(col: ColumnSketch) -> list[float]:
+def _quantiles(col: ColumnSketch, tails: tuple[float, float] = TAILS) -> list[float]:
     if col.count == 0:
         return [math.nan] * 3
-    return list(col.kll.get_quantiles([0.05, 0.5, 0.95]))
+    return list(col.kll.get_quantiles([tails[0], 0.5, tails[1]]))
 
 
-def range_score(a: ColumnSketch, b: ColumnSketch) -> float:
-    """max(|median shift| in units of b's 5-95% spread, |log ratio of the spreads|)."""
-    qa, qb = _quantiles(a), _quantiles(b)
+def range_score(a: ColumnSketch, b: ColumnSketch, tails: tuple[float, float] = TAILS) -> float:
+    """max(|median shift| in units of b's spread, |log ratio of the spreads|); a spread is
+    the distance between the ``tails`` quantiles (5% and 95% by default)."""
+    qa, qb = _quantiles(a, tails), _quantiles(b, tails)
     if math.isnan(qa[1]) or math.isnan(qb[1]):
         return math.nan
     size = max(abs(qa[1]), abs(qb[1]), 1e-12)

@@ -2,8 +2,9 @@
 only its current days.
 
 ``<root>/<view>/<key>.bin`` holds the merged reference sketch, ``<key>.json`` each column's
-chunk statistics. The key hashes the chunk days and, per day, the stored profile it came
-from and its row count: a re-profiled or re-written reference day makes a new key.
+chunk statistics. The key hashes the statistics' format, the chunk days and, per day, the
+stored profile it came from and its row count: a re-profiled or re-written reference day (or
+a new format) makes a new key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from monitoring.profile_store import ProfileStore
 
 KEEP = 4
 """Summaries kept per view (the newest)."""
+FORMAT = 2
+"""Version of the chunk statistics kept: a summary of another version is built again."""
 
 
 def reference_key(profiles: ProfileStore, view: str, chunks: list[list[str]]) -> str:
@@ -30,7 +33,7 @@ def reference_key(profiles: ProfileStore, view: str, chunks: list[list[str]]) ->
          for day in chunk]
         for chunk in chunks
     ]  # fmt: skip
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([FORMAT, parts]).encode()).hexdigest()[:16]
 
 
 class ReferenceCache:
