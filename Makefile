@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench bench-table clean
 
-BENCHMARKS := transforms profiling retrieval materialize online quality labeling drift lineage
+BENCHMARKS := transforms profiling retrieval materialize online quality labeling drift lineage pipeline streaming scaleout
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/axiom demo
 
+# two workers, each running whole test files; tests share no state but the services
 test: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check axiom_features transforms monitoring feature_repo tests bench
