@@ -42,8 +42,7 @@ def open_store(root: Path, profile: str = "default") -> FeatureStore:
     yaml = profile_yaml(root, profile)
     check_service_urls(yaml.read_text())  # one line for a missing or malformed URL
     os.chdir(root)
-    use_feast_lineage(root)
-    return FeatureStore(repo_path=str(root), fs_yaml_file=yaml)
+    return use_feast_lineage(FeatureStore(repo_path=str(root), fs_yaml_file=yaml), root)
 
 
 @contextmanager

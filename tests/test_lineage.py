@@ -270,6 +270,43 @@ def test_lineage_off_records_neither_events_nor_audit(tmp_path, monkeypatch):
     assert not (root / "data" / "audit" / "audit.log").exists()
 
 
+_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from axiom_features.feature_store import open_store
+from axiom_features.pipeline import jobs
+from axiom_features.synthetic.bars import generate_bars
+root = Path(sys.argv[1])
+jobs.ingest_frame(root, generate_bars(1, 10, seed=5), source="synthetic", origin="<g>")
+print("openlineage.client" in sys.modules)
+print(open_store(root).openlineage_emitter is not None, "openlineage.client" in sys.modules)
+"""
+
+
+def _fresh_process(root: Path, lineage: str) -> list[str]:
+    """Ingest, then open the store and ask for Feast's emitter, in a new interpreter: whether
+    the OpenLineage client was loaded after each step."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_A_FRESH_PROCESS, str(root)],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], check=True,
+        env={**os.environ, "AXIOM_LINEAGE": lineage},
+    )  # fmt: skip
+    return done.stdout.strip().splitlines()[-2:]
+
+
+def test_the_openlineage_client_is_loaded_only_for_feasts_own_events(tmp_path):
+    on = copy_feature_repo(tmp_path / "on", project="lineage_on")
+    assert _fresh_process(on, "on") == ["False", "True True"]
+    assert [e["eventType"] for e in _events(on)] == ["START", "COMPLETE"]
+    assert not [e.message for e in _events(on) for e in VALIDATOR.iter_errors(e)]
+    off = copy_feature_repo(tmp_path / "off", project="lineage_off")
+    assert _fresh_process(off, "off") == ["False", "False False"]
+
+
 def test_the_dashboard_trace_page_shows_the_chain_down_to_vendor_lines(pipeline, monkeypatch):
     import html
     import urllib.request

@@ -1,4 +1,5 @@
-"""OpenLineage run events (START, COMPLETE, FAIL) built from the platform's run records.
+"""OpenLineage run events (START, COMPLETE, FAIL) built from the platform's run records, as
+JSON-ready dicts in the shape of the spec's ``RunEvent`` (2-0-2).
 
 Per command the events carry what the platform knows: an import's vendor files (with their
 sha256 as dataset version) and the gate's verdict as data-quality assertions; a transform's
@@ -14,17 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import error_message_run, job_type_job
-
 from axiom_features.lakes.provenance import read_manifest
 from axiom_features.lineage import facets
 from axiom_features.lineage.datasets import FILE_NAMESPACE, dataset_id
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunRecord
 
-PRODUCER = "https://github.com/axiom-features/axiom-features"
-STATES = {"START": RunState.START, "COMPLETE": RunState.COMPLETE, "FAIL": RunState.FAIL}
+RUN_EVENT_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
+STATES = ("START", "COMPLETE", "FAIL")
+RunEvent = dict[str, Any]
 
 
 def run_uuid(run_id: str) -> str:
@@ -37,8 +36,10 @@ def run_event(
 ) -> RunEvent:
     """The ``state`` event of ``record``'s run (inputs and outputs as far as known)."""
     repo = RepoPaths(root)
+    if state not in STATES:
+        raise ValueError(f"run event state must be one of {', '.join(STATES)}, not {state!r}")
     run_facets: dict[str, Any] = {
-        "axiom": facets.AxiomRunFacet(
+        "axiom": facets.axiom_run(
             runId=record.run_id,
             command=record.command,
             status=record.status,
@@ -49,27 +50,28 @@ def run_event(
         )
     }
     if state == "FAIL" and record.error:
-        run_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
-            message=record.error, programmingLanguage="python", stackTrace=_traceback(record)
-        )
+        run_facets["errorMessage"] = facets.error_message(record.error, _traceback(record))
     views = _views(record)
     job_facets: dict[str, Any] = {
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="AXIOM", jobType="JOB"
-        ),
+        "jobType": facets.job_type(),
         "sourceCodeLocation": facets.source_code(_transform_versions(views)),
     }
     inputs = [_input(item, record, repo, namespace) for item in record.inputs]
     outputs = [_output(item, record, views, namespace) for item in record.outputs]
-    return RunEvent(
-        eventType=STATES[state],
-        eventTime=datetime.now(UTC).isoformat(),
-        run=Run(runId=run_uuid(record.run_id), facets=run_facets),
-        job=Job(namespace=namespace, name=record.command.replace(" ", "_"), facets=job_facets),
-        inputs=inputs,
-        outputs=outputs,
-        producer=PRODUCER,
-    )
+    return {
+        "eventType": state,
+        "eventTime": datetime.now(UTC).isoformat(),
+        "run": {"runId": run_uuid(record.run_id), "facets": run_facets},
+        "job": {
+            "namespace": namespace,
+            "name": record.command.replace(" ", "_"),
+            "facets": job_facets,
+        },
+        "inputs": inputs,
+        "outputs": outputs,
+        "producer": facets.PRODUCER,
+        "schemaURL": RUN_EVENT_SCHEMA,
+    }
 
 
 def _is_int(value: Any) -> bool:
@@ -97,7 +99,7 @@ def _transform_versions(views: dict[str, Any]) -> list[str] | None:
     return sorted({f.version for view in views.values() for f in view.features})
 
 
-def _input(item: str, record: RunRecord, repo: RepoPaths, namespace: str) -> InputDataset:
+def _input(item: str, record: RunRecord, repo: RepoPaths, namespace: str) -> dict[str, Any]:
     space, name = dataset_id(item, namespace)
     dataset_facets: dict[str, Any] = {}
     input_facets: dict[str, Any] = {}
@@ -108,10 +110,10 @@ def _input(item: str, record: RunRecord, repo: RepoPaths, namespace: str) -> Inp
         verdict = _verdict(repo, record.run_id)
         if verdict:
             input_facets["dataQualityAssertions"] = facets.assertions(verdict)
-    return InputDataset(namespace=space, name=name, facets=dataset_facets, inputFacets=input_facets)
+    return {"namespace": space, "name": name, "facets": dataset_facets, "inputFacets": input_facets}
 
 
-def _output(item: str, record: RunRecord, views: dict[str, Any], namespace: str) -> OutputDataset:
+def _output(item: str, record: RunRecord, views: dict[str, Any], namespace: str) -> dict[str, Any]:
     space, name = dataset_id(item, namespace)
     dataset_facets: dict[str, Any] = {}
     kind, _, view_name = item.partition(":")
@@ -125,7 +127,7 @@ def _output(item: str, record: RunRecord, views: dict[str, Any], namespace: str)
         ) else None  # fmt: skip
         if version:
             dataset_facets["version"] = facets.dataset_version(version)
-    return OutputDataset(namespace=space, name=name, facets=dataset_facets)
+    return {"namespace": space, "name": name, "facets": dataset_facets, "outputFacets": {}}
 
 
 def _manifest_sha(repo: RepoPaths, run_id: str, path: str) -> str | None:

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axiom_features.audit.entries import Action, named
 from axiom_features.lakes.provenance import read_manifest
@@ -19,6 +19,9 @@ from axiom_features.lineage.revision import write_run_revision
 from axiom_features.lineage.settings import LineageConfig, active_profile, lineage_config
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog, RunRecord
+
+if TYPE_CHECKING:
+    from axiom_features.lineage.emitter import Transport
 
 
 class RecordedRunLog(RunLog):
@@ -29,18 +32,18 @@ class RecordedRunLog(RunLog):
         self.repo_root = root
         self.config = config
         self.profile = profile
-        self._client = None
+        self._transport: Transport | None = None
 
     def _emit(self, state: str, record: RunRecord) -> None:
-        from axiom_features.lineage.emitter import client_for, emit
+        from axiom_features.lineage.emitter import emit, transport_for
         from axiom_features.lineage.events import run_event
 
-        if self._client is None:
-            self._client = client_for(self.config, self.repo_root)
+        if self._transport is None:
+            self._transport = transport_for(self.config, self.repo_root)
         event = run_event(
             state, record, self.repo_root, namespace=self.config.namespace, profile=self.profile
         )
-        emit(self._client, event)
+        emit(self._transport, event)
 
     def _audit(self, record: RunRecord) -> None:
         from axiom_features.audit.log import AuditLog
