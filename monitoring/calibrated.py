@@ -31,7 +31,8 @@ are one company's filing each, and three loss quarters in one month move them as
 unit change would. Their range check reads the quartiles instead, which a few companies'
 filings do not move and a unit or scale change moves like any quantile; their range and
 distribution checks need ``min_step_symbols`` values a day (one or two companies have no
-spread to compare).
+spread to compare). Their missing share moves in whole companies, so a rise is flagged only
+when it reaches ``step_missing_companies`` companies' worth.
 
 The p-values of one pass (all views, all features) go through Benjamini–Hochberg at
 ``fdr``, quality tests and distribution tests as two families, so hundreds of features do
@@ -98,6 +99,11 @@ class CalibratedConfig(BaseModel):
     min_step_symbols: int = Field(default=10, ge=1)
     """Step natures: the range and distribution checks need this many values a day on
     average, in the current window and in the reference."""
+
+    step_missing_companies: int = Field(default=2, ge=1)
+    """Step natures: a rise of the missing share flagged must also reach this many
+    companies' worth (one company whose free cash flow turns negative leaves its cash-flow
+    ratios missing for a whole quarter)."""
 
     step_margin: float = Field(default=2.0, ge=1)
     """Constant runs and jumps need this multiple of the chunks' largest rate."""
@@ -343,7 +349,11 @@ class _FeatureWindows:
     def _missing(self, config: CalibratedConfig) -> Finding | None:
         usual = max(self.stats.missing)
         value = _missing(self.current)
-        limit = max(usual + config.missing_floor, config.step_margin * usual)
+        floor = config.missing_floor
+        if self.nature in STEP:
+            companies = self.current.n / max(len(self.days), 1)
+            floor = max(floor, config.step_missing_companies / max(companies, 1.0))
+        limit = max(usual + floor, config.step_margin * usual)
         return self._finding("missing", value, usual, limit) if value >= limit else None
 
     def _type(self, config: CalibratedConfig) -> Finding | None:

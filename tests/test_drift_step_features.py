@@ -17,8 +17,9 @@ from monitoring.calibrated_check import CalibratedPass, run_pass
 from monitoring.daily_profiles import profile_days
 
 COMPANIES, SESSIONS, WINDOW, QUARTER = 20, 323, 20, 63
-NATURES = {"f": {"net_margin_q": "fundamental", "runway": "fundamental"}}
-INPUTS = {"f:net_margin_q": ("net_income", "revenue"), "f:runway": ("cash", "fcf")}
+NATURES = {"f": {"net_margin_q": "fundamental", "runway": "fundamental", "pfcf": "fundamental"}}
+INPUTS = {"f:net_margin_q": ("net_income", "revenue"), "f:runway": ("cash", "fcf"),
+          "f:pfcf": ("close", "fcf")}  # fmt: skip
 
 
 def filings_panel(losses_in_last_season: int = 0) -> pd.DataFrame:
@@ -48,6 +49,7 @@ def filings_panel(losses_in_last_season: int = 0) -> pd.DataFrame:
             "event_timestamp": np.tile(days, COMPANIES),
             "net_margin_q": margins.ravel(),
             "runway": np.nan,
+            "pfcf": 20 + 50 * margins.ravel(),
         }
     )
 
@@ -91,3 +93,19 @@ def test_a_fundamental_one_company_reports_is_not_judged_by_its_spread() -> None
     frame.loc[(frame["symbol"] == "C1") & last_window(frame), "runway"] = 12.1
     result = check(frame)
     assert [f.feature for f in result.findings] == []
+
+
+def test_one_company_whose_cash_flow_ratio_goes_missing_raises_nothing() -> None:
+    frame = filings_panel()
+    burning_cash = frame["symbol"] == "C0"  # no price to free cash flow while it is negative
+    frame.loc[burning_cash & last_window(frame), "pfcf"] = np.nan
+    assert check(frame).findings == []
+
+
+def test_a_ratio_half_the_companies_stop_reporting_is_a_critical_missing_finding() -> None:
+    frame = filings_panel()
+    half = frame["symbol"].isin([f"C{i}" for i in range(COMPANIES // 2)])
+    frame.loc[half & last_window(frame), "pfcf"] = np.nan
+    result = check(frame)
+    assert [(f.feature, f.check) for f in result.findings] == [("pfcf", "missing")]
+    assert [i.severity for i in result.incidents] == ["critical"]
