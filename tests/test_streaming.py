@@ -26,6 +26,7 @@ from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.transform_job import run_transform_job
 from axiom_features.streaming.consumer import ConsumerSettings, StreamConsumer
 from axiom_features.streaming.messages import encode_bars
+from axiom_features.streaming.metrics import read_metrics
 from axiom_features.streaming.names import GROUP, bar_stream
 from axiom_features.streaming.publisher import publish_bars
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
@@ -131,10 +132,24 @@ def test_bad_bars_go_to_the_dead_letter_stream_with_their_rule(world, redis_url,
     assert [a.key for a in alerts] == [f"stream_dead_letters:{source}"]
 
 
-def _wait_for_progress(transport: RedisStreamsTransport, stream: str, since: str, child) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + 60
+def _progress(transport: RedisStreamsTransport, stream: str) -> tuple:
+    """What changes when a consumer does anything: delivery, acknowledgement, processing."""
+    status = transport.status(stream, GROUP)
+    m = read_metrics(transport.client, stream)
+    return status.last_delivered, status.pending, m.bars + m.consumed_again + m.dead_letters
+
+
+def _wait_for_progress(
+    transport: RedisStreamsTransport,
+    stream: str,
+    before: tuple,
+    child,
+    seconds: float,  # noqa: ANN001
+) -> None:
+    """Until the consumer did something, or ``seconds`` passed (it may have nothing to do)."""
+    deadline = time.monotonic() + seconds
     while child.is_alive() and time.monotonic() < deadline:
-        if transport.status(stream, GROUP).last_delivered != since:
+        if _progress(transport, stream) != before:
             return
         time.sleep(0.02)
 
@@ -173,10 +188,10 @@ def test_a_consumer_killed_ten_times_gives_the_stores_of_a_clean_run(world, redi
     while kills < KILLS:
         name = "a" if kills % 2 == 0 else "b"  # the next one claims the killed one's bars
         settings = _settings(source, consumer=name, claim_idle_ms=200, idle_exit_seconds=None)
-        before = transport.status(stream, GROUP).last_delivered
+        before = _progress(transport, stream)
         child = FORK.Process(target=_consume, args=(got.root, redis_url, settings))
         child.start()
-        _wait_for_progress(transport, stream, before, child)
+        _wait_for_progress(transport, stream, before, child, seconds=5.0)
         time.sleep(rng.uniform(0.0, 0.6))
         assert child.is_alive(), "the consumer ended before it was killed"
         os.kill(child.pid, signal.SIGKILL)
@@ -205,9 +220,10 @@ def test_a_redis_restart_mid_stream_loses_nothing(world, redis_url, tmp_path):
         half = len(got.live) // 2
         _published(transport, source, got.live.iloc[:half])
         settings = _settings(source, batch_size=10, idle_exit_seconds=3.0)
+        before = _progress(transport, bar_stream(source))
         child = FORK.Process(target=_consume, args=(got.root, url, settings))
         child.start()
-        _wait_for_progress(transport, bar_stream(source), "0-0", child)
+        _wait_for_progress(transport, bar_stream(source), before, child, seconds=60.0)
         time.sleep(0.3)
         pid = int((folder / "redis.pid").read_text())
         os.kill(pid, signal.SIGKILL)  # a crash: only the append-only file survives
