@@ -4,7 +4,7 @@ rule, and neither a consumer killed with SIGKILL nor a restarted Redis changes t
 Consumers run in forked processes (the parent has imported Feast once), so a kill is a real
 ``kill -9`` of a running consumer; a clean run of the same stream into a copy of the same
 repo is the reference. ``AXIOM_STREAM_KILL_DAYS`` sets how many sessions are replayed under
-the kills (default 20 sessions × 4 symbols; the issue's 50,000 bars is 12,500).
+the kills (default 60 sessions × 4 symbols; the issue's 50,000 bars is 12,500).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from tests.stream_fixtures import (
 pytestmark = pytest.mark.redis
 
 KILLS = 10
-KILL_DAYS = int(os.environ.get("AXIOM_STREAM_KILL_DAYS", "20"))
+KILL_DAYS = int(os.environ.get("AXIOM_STREAM_KILL_DAYS", "60"))
 FORK = multiprocessing.get_context("fork")
 
 
