@@ -138,9 +138,7 @@ def test_the_overview_opens_in_under_a_second_and_leads_with_what_needs_attentio
 
 
 @pytest.mark.e2e
-def test_each_view_has_its_own_page_marking_the_drifted_feature(
-    url: str, tmp_path: Path
-) -> None:
+def test_each_view_has_its_own_page_marking_the_drifted_feature(url: str, tmp_path: Path) -> None:
     seconds, _ = _get(f"{url}view/{DRIFT_VIEW}")
     dom = dump_dom(chromium(), f"{url}view/{DRIFT_VIEW}", tmp_path / "chromium-profile")
     rows = _drift_rows(dom)

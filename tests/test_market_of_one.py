@@ -44,7 +44,9 @@ def test_a_configured_benchmark_gives_one_symbol_a_beta():
 
 def test_the_transform_notes_the_missing_beta(feature_repo):
     import_frame(
-        generate_bars(["AAA"], 80, seed=9, end=NOW), RepoPaths(feature_repo), run_id="r0",
+        generate_bars(["AAA"], 80, seed=9, end=NOW),
+        RepoPaths(feature_repo),
+        run_id="r0",
         source="synthetic",
     )
 
