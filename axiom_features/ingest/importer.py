@@ -233,7 +233,10 @@ def _import_streamed(
                 notes=(*totals.notes, f"streamed in {totals.chunks} chunk(s)"),
             )
         ],
-        quarantine_path=(repo.quarantine / f"{run_id}.parquet") if held else None,
+        quarantine_path=(
+            (repo.quarantine / f"{run_id}.parquet") if held > totals.already_held else None
+        ),
+        already_held=totals.already_held,
         warned=totals.warned,
         findings=sum(len(f) for f in found),
         metrics=metrics,

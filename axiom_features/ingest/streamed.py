@@ -42,7 +42,7 @@ from axiom_features.lakes.transaction import transaction
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.context import GateContext
 from axiom_features.quality.gate import BatchBlocked, GateResult, validate_bars
-from axiom_features.quality.quarantine import quarantine_path, write_quarantine
+from axiom_features.quality.quarantine import not_held_before, quarantine_path, write_quarantine
 from axiom_features.quality.rules import Rule
 from axiom_features.quality.store import quality_dir
 from axiom_features.quality.suites import BAR_RULES
@@ -60,6 +60,8 @@ class StreamTotals:
     symbols: set[str] = field(default_factory=set)
     stored: UpsertResult = UpsertResult(0, 0, 0)
     corrections: int = 0
+    already_held: int = 0
+    """Held rows an earlier run already holds (counted, not stored again)."""
     replaced: int = 0
     replaced_from: dict[str, pd.Timestamp] = field(default_factory=dict)
     """Per symbol, its earliest replaced bar (features recompute from there)."""
@@ -205,7 +207,11 @@ def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -
             if quarantine_path(repo, run_id).exists():
                 raise FileExistsError(f"run {run_id} already has a quarantine file")
             tables = [conform(pq.read_table(p), QUARANTINE_SCHEMA, p) for p in held]
-            write_quarantine(pa.concat_tables(tables), repo, run_id, tx)
+            every = pa.concat_tables(tables)
+            fresh = not_held_before(every, repo, run_id)
+            totals.already_held = every.num_rows - fresh.num_rows
+            if fresh.num_rows:
+                write_quarantine(fresh, repo, run_id, tx)
         for folder in sorted(staging.glob("accepted-*")):
             frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
             stored = stored.plus(lake.upsert(frame.reset_index(drop=True), tx))
