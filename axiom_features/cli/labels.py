@@ -139,18 +139,13 @@ def agreement(ctx, schema_path, samples):  # noqa: ANN001, ANN201
 @fail_cleanly
 def consensus(ctx, schema_path, method, name):  # noqa: ANN001, ANN201
     """Consensus label per item; optionally a versioned label set."""
-    from axiom_features.labeling import versions
     from axiom_features.labeling.workflow import consensus as decide
-    from axiom_features.labeling.workflow import consensus_label_set, read_bars
+    from axiom_features.labeling.workflow import publish_consensus
 
     schema = _schema(schema_path)
     result = decide(ctx.repo, ctx.profile, schema, method)
     if name:
-        from axiom_features.labeling.workflow import publish_label_set
-
-        frame = consensus_label_set(result, read_bars(ctx.repo))
-        version = versions.snapshot(ctx.repo, frame, name)
-        publish_label_set(ctx.repo, ctx.profile, name, frame, f"consensus:{method}", version)
+        frame, version = publish_consensus(ctx.repo, ctx.profile, name, result, method)
         console.print(f"label set {name}: {len(frame)} labels, version {version}")
     print_json(result.round(4).to_dict("records"))
 

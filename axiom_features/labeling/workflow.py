@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from axiom_features.labeling.financial import label_bars
 from axiom_features.labeling.gold import gold_accuracy
 from axiom_features.labeling.label_studio import export_tasks, import_tasks
 from axiom_features.labeling.queue import AnnotationQueue, candidate_items, mix_gold
+from axiom_features.labeling.recorded import AuditedLabelStore, labels_log
 from axiom_features.labeling.schema import LabelSchema
 from axiom_features.labeling.server import AnnotationApp
 from axiom_features.labeling.store import open_label_store
@@ -41,9 +43,15 @@ def generate_labels(
 ) -> tuple[pd.DataFrame, str, Path]:
     """Programmatic labels from the bar lake, snapshotted and written as label set ``name``'s
     Feast table; returns the labels, their version and the table's path."""
-    labels = label_bars(read_bars(root, symbols), method, barriers)
-    version = versions.snapshot(root, labels, name)
-    return labels, version, publish_label_set(root, profile, name, labels, method, version)
+    parameters = {"name": name, "method": method, "symbols": symbols, **asdict(barriers)}
+    with labels_log(root).track("labels generate", parameters=parameters) as record:
+        record.inputs = ["lake:bars"]
+        labels = label_bars(read_bars(root, symbols), method, barriers)
+        version = versions.snapshot(root, labels, name)
+        path = publish_label_set(root, profile, name, labels, method, version)
+        record.outputs = [str(path)]
+        record.row_counts = {name: len(labels)}
+    return labels, version, path
 
 
 def publish_label_set(
@@ -73,7 +81,7 @@ def annotation_app(
     bars = read_bars(root)
     items = mix_gold(candidate_items(bars, every), [g.item for g in schema.gold], gold_every)
     per_symbol = {s: g.reset_index(drop=True) for s, g in bars.groupby("symbol")}
-    store = open_label_store(root, profile)
+    store = AuditedLabelStore(open_label_store(root, profile), root)
     return AnnotationApp(schema, AnnotationQueue(items), per_symbol, store)
 
 
@@ -121,6 +129,22 @@ def consensus_label_set(result: pd.DataFrame, bars: pd.DataFrame, after: int = 1
     return frame
 
 
+def publish_consensus(
+    root: Path, profile: str, name: str, result: pd.DataFrame, method: str
+) -> tuple[pd.DataFrame, str]:
+    """Consensus labels written as label set ``name`` (snapshotted, recorded as a run);
+    returns the label set and its version."""
+    parameters = {"name": name, "method": method}
+    with labels_log(root).track("labels consensus", parameters=parameters) as record:
+        record.inputs = ["labels:events", "lake:bars"]
+        frame = consensus_label_set(result, read_bars(root))
+        version = versions.snapshot(root, frame, name)
+        path = publish_label_set(root, profile, name, frame, f"consensus:{method}", version)
+        record.outputs = [str(path)]
+        record.row_counts = {name: len(frame)}
+    return frame, version
+
+
 def export_label_studio(root: Path, profile: str, schema: LabelSchema, out: Path) -> int:
     labels = human_labels(root, profile, schema)
     tasks = export_tasks(sorted(labels["item"].unique()), labels, schema)
@@ -129,7 +153,12 @@ def export_label_studio(root: Path, profile: str, schema: LabelSchema, out: Path
 
 
 def import_label_studio(root: Path, profile: str, schema: LabelSchema, path: Path) -> int:
-    return open_label_store(root, profile).append(import_tasks(path, schema))
+    with labels_log(root).track("labels import", parameters={"schema": schema.ref}) as record:
+        record.inputs = [str(Path(path).resolve())]
+        count = open_label_store(root, profile).append(import_tasks(path, schema))
+        record.outputs = ["labels:events"]
+        record.row_counts = {"events": count}
+    return count
 
 
 def label_set(root: Path, name: str) -> pd.DataFrame:
