@@ -149,7 +149,8 @@ def test_an_internal_failure_answers_500_without_internal_text(repo) -> None:
 
 def test_small_requests_are_answered_while_a_large_one_runs(repo) -> None:
     limits = RequestLimits(max_body_bytes=10_000_000, max_entity_rows=200_000)
-    large = {"features": FEATURES, "entities": {"symbol": ["AAA", "BBB", "CCC"] * 3_000}}
+    # large enough to take seconds, so the measure holds on a machine busy with other work
+    large = {"features": FEATURES, "entities": {"symbol": ["AAA", "BBB", "CCC"] * 20_000}}
     small = {"features": FEATURES[:2], "entities": {"symbol": ["AAA"]}}
     with serving(repo[2], limits) as url:
         post(url, small)  # warm the request plan
