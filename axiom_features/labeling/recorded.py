@@ -1,5 +1,4 @@
-"""Label changes leave the same trail as every other job: a run record with lineage events
-for label sets and imports, and an audit entry for every batch of annotation events."""
+"""Annotation events leave an audit entry per appended batch, as jobs leave one per run."""
 
 from __future__ import annotations
 
@@ -14,14 +13,7 @@ import pandas as pd
 from axiom_features.audit.entries import Action
 from axiom_features.labeling.events import AnnotationEvent
 from axiom_features.labeling.store import LabelStore
-from axiom_features.lineage.hooks import recorded_log
 from axiom_features.lineage.settings import lineage_config
-from axiom_features.pipeline.runs import RunLog
-
-
-def labels_log(root: Path) -> RunLog:
-    """The run log of label jobs (lineage and audit on unless ``AXIOM_LINEAGE=off``)."""
-    return recorded_log(Path(root))
 
 
 def events_digest(records: list[dict[str, Any]]) -> str:

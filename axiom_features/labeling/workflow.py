@@ -18,11 +18,12 @@ from axiom_features.labeling.financial import label_bars
 from axiom_features.labeling.gold import gold_accuracy
 from axiom_features.labeling.label_studio import export_tasks, import_tasks
 from axiom_features.labeling.queue import AnnotationQueue, candidate_items, mix_gold
-from axiom_features.labeling.recorded import AuditedLabelStore, labels_log
+from axiom_features.labeling.recorded import AuditedLabelStore
 from axiom_features.labeling.schema import LabelSchema
 from axiom_features.labeling.server import AnnotationApp
 from axiom_features.labeling.store import open_label_store
 from axiom_features.lakes.bars import BarLake
+from axiom_features.lineage.hooks import recorded_log
 from axiom_features.paths import RepoPaths
 
 
@@ -44,7 +45,7 @@ def generate_labels(
     """Programmatic labels from the bar lake, snapshotted and written as label set ``name``'s
     Feast table; returns the labels, their version and the table's path."""
     parameters = {"name": name, "method": method, "symbols": symbols, **asdict(barriers)}
-    with labels_log(root).track("labels generate", parameters=parameters) as record:
+    with recorded_log(Path(root)).track("labels generate", parameters=parameters) as record:
         record.inputs = ["lake:bars"]
         labels = label_bars(read_bars(root, symbols), method, barriers)
         version = versions.snapshot(root, labels, name)
@@ -135,7 +136,7 @@ def publish_consensus(
     """Consensus labels written as label set ``name`` (snapshotted, recorded as a run);
     returns the label set and its version."""
     parameters = {"name": name, "method": method}
-    with labels_log(root).track("labels consensus", parameters=parameters) as record:
+    with recorded_log(Path(root)).track("labels consensus", parameters=parameters) as record:
         record.inputs = ["labels:events", "lake:bars"]
         frame = consensus_label_set(result, read_bars(root))
         version = versions.snapshot(root, frame, name)
@@ -153,7 +154,8 @@ def export_label_studio(root: Path, profile: str, schema: LabelSchema, out: Path
 
 
 def import_label_studio(root: Path, profile: str, schema: LabelSchema, path: Path) -> int:
-    with labels_log(root).track("labels import", parameters={"schema": schema.ref}) as record:
+    parameters = {"schema": schema.ref}
+    with recorded_log(Path(root)).track("labels import", parameters=parameters) as record:
         record.inputs = [str(Path(path).resolve())]
         count = open_label_store(root, profile).append(import_tasks(path, schema))
         record.outputs = ["labels:events"]
