@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,22 +46,44 @@ def open_store(root: Path, profile: str = "default") -> FeatureStore:
     return use_feast_lineage(FeatureStore(repo_path=str(root), fs_yaml_file=yaml), root)
 
 
+_DEFINITIONS_LOCK = threading.RLock()
+
+
+@contextmanager
+def importing_definitions(root: Path) -> Iterator[None]:
+    """While held, ``feature_repo.*`` imports afresh from the repo at ``root``.
+
+    Feast names each definition module by its path relative to the working directory, so
+    the working directory is the repo's for the duration (and restored after); the repo is
+    first on ``sys.path`` and earlier imports of ``feature_repo`` are dropped, so another
+    repo's copy cannot shadow these definitions. One import at a time per process."""
+    root_text = str(Path(root).resolve())
+    with _DEFINITIONS_LOCK:
+        cwd = os.getcwd()
+        if root_text in sys.path:
+            sys.path.remove(root_text)
+        sys.path.insert(0, root_text)  # definitions import each other as ``feature_repo.*``
+        cached = [m for m in sys.modules if m.partition(".")[0] == "feature_repo"]
+        for name in cached:
+            del sys.modules[name]  # sources are chosen at import time
+        os.chdir(root_text)
+        try:
+            yield
+        finally:
+            os.chdir(cwd)
+
+
 @contextmanager
 def offline_kind_of(store: FeatureStore) -> Iterator[str]:
     """``AXIOM_OFFLINE`` set to the kind of source the store's offline store reads
     (``postgres`` or ``file``) while definitions are imported afresh from the store's own
-    repo (first on ``sys.path``, earlier imports of ``feature_repo`` dropped)."""
+    repo (see :func:`importing_definitions`)."""
     kind = "postgres" if "postgres" in type(store.config.offline_store).__name__.lower() else "file"
     previous = os.environ.get("AXIOM_OFFLINE")
     os.environ["AXIOM_OFFLINE"] = kind
-    root = str(Path(store.repo_path))
-    if root in sys.path:  # another repo's copy must not shadow this one's definitions
-        sys.path.remove(root)
-    sys.path.insert(0, root)  # definitions import each other as ``feature_repo.*``
-    for name in [m for m in sys.modules if m == "feature_repo" or m.startswith("feature_repo.")]:
-        del sys.modules[name]  # sources are chosen at import time
     try:
-        yield kind
+        with importing_definitions(Path(store.repo_path)):
+            yield kind
     finally:
         if previous is None:
             os.environ.pop("AXIOM_OFFLINE", None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ import pyarrow.dataset as ds
 from feast import FeatureStore, FeatureView, FileSource
 
 from axiom_features.calendar import session_closes
-from axiom_features.feature_store import open_store
+from axiom_features.feature_store import importing_definitions, open_store
 from axiom_features.materialize.lifecycle import CLEAR_COMMAND, stuck_views
 from axiom_features.offline.coverage import gap_line, missing_symbols
 from axiom_features.online.freshness import is_redis, newest_online
@@ -179,9 +178,8 @@ def _defined_views(store: FeatureStore) -> set[str]:
     from feast.repo_operations import _get_repo_contents
 
     root = Path(store.repo_path)
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    with contextlib.redirect_stdout(io.StringIO()):  # Feast prints notes on stdout
+    # Feast prints notes on stdout
+    with importing_definitions(root), contextlib.redirect_stdout(io.StringIO()):
         contents = _get_repo_contents(root, store.config.project, store.config)
     return {v.name for v in contents.feature_views}
 

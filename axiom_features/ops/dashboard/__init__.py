@@ -48,7 +48,9 @@ class HealthSnapshot:
         with self._lock:
             self._report = report
 
-    def refresh_every(self, seconds: float) -> threading.Thread:
+    def refresh_every(self, seconds: float) -> threading.Event:
+        """Refresh in a background thread every ``seconds`` until the returned event is set."""
+
         def loop() -> None:
             while not stop.wait(seconds):
                 try:
@@ -57,9 +59,8 @@ class HealthSnapshot:
                     pass
 
         stop = threading.Event()
-        thread = threading.Thread(target=loop, daemon=True, name="dashboard-health")
-        thread.start()
-        return thread
+        threading.Thread(target=loop, daemon=True, name="dashboard-health").start()
+        return stop
 
 
 def page(root: Path, path: str, health: HealthSnapshot) -> str | None:
@@ -100,11 +101,11 @@ def make_server(
     profile: str = "default",
     refresh_seconds: float = 60.0,
     now: datetime | None = None,
-) -> ThreadingHTTPServer:
+) -> DashboardServer:
     """A server on 127.0.0.1 over the repo at ``root`` (health is checked before it returns;
     ``now`` fixes the clock of its checks, e.g. to replay a past day)."""
     health = HealthSnapshot(root, profile, now)
-    health.refresh_every(refresh_seconds)
+    stop_refreshing = health.refresh_every(refresh_seconds)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -122,7 +123,24 @@ def make_server(
         def log_message(self, *args: object) -> None:
             pass
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    return DashboardServer(("127.0.0.1", port), Handler, stop_refreshing)
+
+
+class DashboardServer(ThreadingHTTPServer):
+    """The dashboard's HTTP server; closing it also stops its health refresh."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        stop_refreshing: threading.Event,
+    ) -> None:
+        super().__init__(address, handler)
+        self.stop_refreshing = stop_refreshing
+
+    def server_close(self) -> None:
+        self.stop_refreshing.set()
+        super().server_close()
 
 
 def serve(
