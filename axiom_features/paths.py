@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from axiom_features.storage.settings import StorageSettings
+
 
 @dataclass(frozen=True)
 class RepoPaths:
     """The on-disk layout of one repository (the folder holding ``feature_store.yaml``)."""
 
     root: Path
+    storage: StorageSettings | None = None
+    """Where lakes and offline tables live (:mod:`axiom_features.storage`); None: the
+    repo's ``feature_store.yaml`` and the environment decide (default: ``data/`` here)."""
 
     @property
     def data(self) -> Path:

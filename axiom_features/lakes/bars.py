@@ -19,6 +19,7 @@ from axiom_features.lakes.checksums import read_checked
 from axiom_features.lakes.provenance import PROVENANCE_FIELDS, with_provenance_columns
 from axiom_features.lakes.symbol_store import SymbolStore, UpsertResult, write_parquet_atomic
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 
 __all__ = ["BarLake", "UpsertResult", "write_parquet_atomic"]
 
@@ -49,14 +50,16 @@ class BarLake(SymbolStore):
             compared=NUMERIC_BAR_COLUMNS,
             sort_by=("event_timestamp", "source"),
             name="bars",
+            storage=storage_of(repo),
         )
 
     def load(self, symbol: str) -> pa.Table | None:
         """Stored rows of ``symbol`` with provenance (null for rows stored before stamping)."""
         path = self.path(symbol)
-        if not path.exists():
+        if not self.storage.exists(path):
             return None
-        return conform(with_provenance_columns(read_checked(path)), self.schema, path)
+        table = read_checked(path, storage=self.storage)
+        return conform(with_provenance_columns(table), self.schema, path)
 
     def _incoming(self, rows: pa.Table | pd.DataFrame) -> pd.DataFrame:
         if isinstance(rows, pd.DataFrame):

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from axiom_features.contracts import ContractError
 from axiom_features.lakes.provenance import file_sha256
+from axiom_features.storage.store import Storage
 
 
 class DamagedFile(ContractError):
@@ -46,11 +47,28 @@ def checksum_problem(path: Path) -> str | None:
     return None if target.read_text().strip() == file_sha256(path) else "changed"
 
 
-def read_checked(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """``path`` as a table; a file that cannot be read raises :class:`DamagedFile`."""
+def read_checked(
+    path: Path, columns: list[str] | None = None, storage: Storage | None = None
+) -> pa.Table:
+    """``path`` (on ``storage``, else this machine's disk) as a table; a file that cannot be
+    read raises :class:`DamagedFile`."""
     try:
-        return pq.read_table(path, columns=columns)
+        if storage is None:
+            return pq.read_table(path, columns=columns)
+        return storage.read_table(path, columns=columns)
     except (pa.ArrowException, OSError) as exc:
+        where = path if storage is None else storage.display(path)
         raise DamagedFile(
-            f"{path}: damaged ({exc}); `axiom verify` lists damage, `axiom repair` rebuilds it"
+            f"{where}: damaged ({exc}); `axiom verify` lists damage, `axiom repair` rebuilds it"
         ) from exc
+
+
+def record_digest(storage: Storage, path: Path, digest: str) -> None:
+    """Record ``digest`` as the sha256 of ``path`` on ``storage`` (beside it, in
+    ``.checksums/``)."""
+    storage.write_bytes(sidecar(path), digest.encode())
+
+
+def write_checked(storage: Storage, table: pa.Table, path: Path, **options: object) -> None:
+    """Write ``table`` to ``path`` on ``storage`` atomically and record its checksum."""
+    record_digest(storage, path, storage.write_parquet(table, path, **options))

@@ -17,6 +17,7 @@ from axiom_features.contracts.fundamentals import (
 from axiom_features.lakes.paths import fundamentals_dir
 from axiom_features.lakes.symbol_store import SymbolStore
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 
 SORT_ORDER: list[str] = ["filing_timestamp", "fiscal_period"]
 
@@ -37,6 +38,7 @@ class FundamentalsLake(SymbolStore):
             compared=["period_end", *NUMERIC_FUNDAMENTAL_COLUMNS],
             sort_by=SORT_ORDER,
             name="fundamentals",
+            storage=storage_of(repo),
         )
 
     def read(self, symbol: str) -> pd.DataFrame:

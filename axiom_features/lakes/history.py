@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from axiom_features.lakes.symbols import symbol_file
 from axiom_features.lakes.transaction import Transaction
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 
 
 def history_dir(repo: RepoPaths) -> Path:
@@ -53,13 +54,15 @@ def keep_replaced(
 def read_history(repo: RepoPaths, symbol: str) -> pd.DataFrame:
     """Every replaced version of ``symbol``'s bars (empty when none)."""
     path = symbol_file(history_dir(repo), symbol)
-    return pq.read_table(path).to_pandas() if path.exists() else pd.DataFrame()
+    storage = storage_of(repo)
+    return storage.read_table(path).to_pandas() if storage.exists(path) else pd.DataFrame()
 
 
 def recompute_marks(repo: RepoPaths) -> dict[str, str]:
     """Symbol → ISO time of the earliest bar whose features are out of date."""
     path = recompute_path(repo)
-    return json.loads(path.read_text()) if path.exists() else {}
+    storage = storage_of(repo)
+    return json.loads(storage.read_bytes(path)) if storage.exists(path) else {}
 
 
 def mark_for_recompute(repo: RepoPaths, earliest: dict[str, pd.Timestamp]) -> None:
@@ -81,6 +84,11 @@ def clear_marks(repo: RepoPaths, symbols: Iterable[str]) -> None:
 
 def _write(repo: RepoPaths, marks: dict[str, str]) -> None:
     path = recompute_path(repo)
+    storage = storage_of(repo)
+    if not storage.in_place:
+        text = json.dumps(marks, indent=2, sort_keys=True, ensure_ascii=False)
+        storage.write_bytes(path, text.encode())
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(marks, indent=2, sort_keys=True, ensure_ascii=False))

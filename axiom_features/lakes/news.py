@@ -12,6 +12,7 @@ from axiom_features.contracts.news import NEWS_KEY, NEWS_SCHEMA
 from axiom_features.lakes.paths import news_root
 from axiom_features.lakes.symbol_store import SymbolStore
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 
 SORT_ORDER: list[str] = ["published_at", "source", "headline"]
 
@@ -32,6 +33,7 @@ class NewsLake(SymbolStore):
             compared=(),
             sort_by=SORT_ORDER,
             name="news",
+            storage=storage_of(repo),
         )
 
     def read(self, symbol: str) -> pd.DataFrame:

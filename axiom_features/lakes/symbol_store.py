@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import conform
-from axiom_features.lakes.checksums import read_checked, record_checksum
+from axiom_features.lakes.checksums import read_checked, record_checksum, write_checked
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.lakes.transaction import Transaction
+from axiom_features.storage.store import Storage
 
 
 class UpsertResult(NamedTuple):
@@ -53,7 +54,7 @@ class SymbolStore:
     """Rows of ``schema`` under ``root``: ``<SYMBOL>.parquet`` each, unique on ``key``.
 
     ``compared`` are the columns whose difference makes an already-stored key a conflict;
-    ``sort_by`` orders each file.
+    ``sort_by`` orders each file; ``storage`` is where the files are (``root`` names them).
     """
 
     def __init__(
@@ -65,8 +66,10 @@ class SymbolStore:
         compared: Sequence[str],
         sort_by: Sequence[str],
         name: str,
+        storage: Storage,
     ) -> None:
         self.root = root
+        self.storage = storage
         self.schema = schema
         self.key = list(key)
         self.compared = list(compared)
@@ -79,7 +82,7 @@ class SymbolStore:
 
     def symbols(self) -> list[str]:
         """Symbols with a stored file, sorted."""
-        return stored_symbols(self.root)
+        return stored_symbols(self.root, self.storage)
 
     def empty(self) -> pd.DataFrame:
         """A frame with the schema's columns and dtypes and no rows."""
@@ -88,9 +91,9 @@ class SymbolStore:
     def load(self, symbol: str) -> pa.Table | None:
         """The stored rows of ``symbol``, checked against the schema; None if there are none."""
         path = self.path(symbol)
-        if not path.exists():
+        if not self.storage.exists(path):
             return None
-        return conform(read_checked(path), self.schema, path)
+        return conform(read_checked(path, storage=self.storage), self.schema, path)
 
     def read_symbol(self, symbol: str) -> pd.DataFrame:
         """The stored rows of ``symbol`` in file order (empty if none)."""
@@ -134,7 +137,7 @@ class SymbolStore:
             merged = merged.sort_values(self.sort_by, kind="stable")
             table = pa.Table.from_pandas(merged, schema=self.schema, preserve_index=False)
             if transaction is None:
-                write_parquet_atomic(table, self.path(symbol))
+                self._write(table, self.path(symbol))
             else:
                 transaction.write_table(table, self.path(symbol))
         return UpsertResult(
@@ -158,10 +161,17 @@ class SymbolStore:
             merged = merged.sort_values(self.sort_by, kind="stable")
             table = pa.Table.from_pandas(merged, schema=self.schema, preserve_index=False)
             if transaction is None:
-                write_parquet_atomic(table, self.path(str(symbol)))
+                self._write(table, self.path(str(symbol)))
             else:
                 transaction.write_table(table, self.path(str(symbol)))
         return pd.concat(replaced, ignore_index=True) if replaced else self.empty()
+
+    def _write(self, table: pa.Table, path: Path) -> None:
+        """Publish ``table`` as ``path``'s content, atomically, with its checksum."""
+        if self.storage.in_place:
+            write_parquet_atomic(table, path)
+        else:
+            write_checked(self.storage, table, path)
 
     def _stored(self, symbol: str, transaction: Transaction | None) -> pd.DataFrame:
         """The rows of ``symbol`` as stored, or as already staged in ``transaction``."""

@@ -15,6 +15,8 @@ from urllib.parse import quote, unquote
 
 import pyarrow.parquet as pq
 
+from axiom_features.storage.store import Storage
+
 MAX_STEM_BYTES = 200
 """Encoded names longer than this are hashed (file systems allow 255 bytes per name)."""
 HASHED = "~"
@@ -38,16 +40,22 @@ def symbol_file(folder: Path, symbol: str) -> Path:
     return path
 
 
-def symbol_of(path: Path) -> str:
-    """The symbol a file holds: decoded from its name, or read from a hashed file's data."""
+def symbol_of(path: Path, storage: Storage | None = None) -> str:
+    """The symbol a file holds: decoded from its name, or read from a hashed file's data
+    (on ``storage``, else this machine's disk)."""
     if path.stem.startswith(HASHED):
-        column = pq.ParquetFile(path).read_row_group(0, columns=["symbol"]).column(0)
+        if storage is not None:
+            column = storage.read_table(path, columns=["symbol"]).column(0)
+        else:
+            column = pq.ParquetFile(path).read_row_group(0, columns=["symbol"]).column(0)
         return str(column[0].as_py())
     return unquote(path.stem)
 
 
-def stored_symbols(folder: Path) -> list[str]:
-    """Every symbol with a file in ``folder``, sorted."""
+def stored_symbols(folder: Path, storage: Storage | None = None) -> list[str]:
+    """Every symbol with a file in ``folder`` (on ``storage``, else this disk), sorted."""
+    if storage is not None:
+        return sorted(symbol_of(p, storage) for p in storage.files(folder))
     if not folder.is_dir():
         return []
     return sorted(symbol_of(p) for p in folder.glob("*.parquet"))

@@ -8,10 +8,15 @@ folder, which :func:`recover` deletes (rolled back); one killed after it leaves 
 which :func:`recover` publishes (rolled forward). Readers therefore see all of an import's
 files or none of them once :func:`recover` has run, which every import and transform does
 before it starts.
+
+Files kept on a configured storage (:mod:`axiom_features.storage`: lakes, offline tables)
+are still staged here, beside the driver; publishing uploads each as one object, which the
+manifest lets a later :func:`recover` repeat.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,8 +28,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from axiom_features.lakes.checksums import record_checksum
+from axiom_features.lakes.checksums import record_checksum, record_digest
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 
 MANIFEST = "manifest.json"
 
@@ -52,10 +58,20 @@ class Transaction:
         self.staged[target] = staged
 
     def current(self, target: Path) -> Path | None:
-        """Where the newest content of ``target`` is: staged here, stored, or nowhere."""
+        """Where the newest content of ``target`` is: staged here, stored, or nowhere (a
+        file kept on a remote storage is fetched into the staging folder)."""
         if target in self.staged:
             return self.staged[target]
-        return target if target.exists() else None
+        storage = storage_of(self.repo)
+        if storage.in_place or not storage.shares(target):
+            return target if target.exists() else None
+        if not storage.exists(target):
+            return None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(str(storage.relative(target)).encode()).hexdigest()[:24]
+        fetched = self.folder / f"current-{name}.parquet"
+        fetched.write_bytes(storage.read_bytes(target))
+        return fetched
 
     def commit(self) -> list[Path]:
         """Decide the transaction (manifest), publish every staged file; returns the targets."""
@@ -117,10 +133,14 @@ def recover(repo: RepoPaths) -> dict[str, str]:
 def _publish(repo: RepoPaths, folder: Path) -> None:
     """Move each staged file of a decided transaction to its target; repeatable."""
     entries = json.loads((folder / MANIFEST).read_text())
+    storage = storage_of(repo)
     for entry in entries:
         staged = folder / entry["staged"]
         if staged.exists():
             target = repo.data / entry["target"]
+            if not storage.in_place and storage.shares(target):
+                record_digest(storage, target, storage.publish(staged, target))
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
             record_checksum(target)

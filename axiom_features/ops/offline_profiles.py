@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 from monitoring.daily_profiles import day_keys, profile_days
 from monitoring.profile_store import ProfileStore
 
@@ -39,11 +40,12 @@ def profile_offline_days(
     (ISO dates whose values were rewritten); returns days profiled per view."""
     store = ProfileStore(repo.profiles)
     done: dict[str, int] = {}
+    storage = storage_of(repo)
     for view, version in views.items():
         folder = repo.offline_view(view)
-        if not folder.is_dir():
+        if not storage.is_dir(folder):
             continue
-        dataset = ds.dataset(folder, format="parquet")
+        dataset = storage.dataset(folder)
         stamps = dataset.to_table(columns=["event_timestamp"]).column(0).to_pandas()
         rows = pd.Series(day_keys(stamps)).value_counts()
         stored = {} if full else store.day_index(view)

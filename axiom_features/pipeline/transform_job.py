@@ -13,8 +13,10 @@ only row counts, so memory stays bounded whatever the number of symbols. Workers
 the job's process (``PR_SET_PDEATHSIG``): a killed job leaves no worker writing files.
 
 With Ray selected (:mod:`axiom_features.scaleout.settings`) and enough symbols, the same
-batches run as plain Ray tasks on the cluster's nodes; every node must reach the repo's
-``data/`` folder at the same path. A batch rerun after its node died rewrites the same files.
+batches run as plain Ray tasks on the cluster's nodes. Bars are read and tables written
+through the repo's storage (:mod:`axiom_features.storage`): the ``data/`` folder, or a
+shared folder or bucket that every node reaches; workers get the driver's storage settings.
+A batch rerun after its node died rewrites the same files.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_SCHEMA, UTC_TIMESTAMP, ContractError, check_schema
-from axiom_features.lakes.checksums import read_checked, record_checksum
+from axiom_features.lakes.checksums import read_checked, record_checksum, write_checked
 from axiom_features.lakes.history import clear_marks
 from axiom_features.lakes.symbols import stored_symbols, symbol_file
 from axiom_features.lakes.transaction import recover
@@ -50,6 +52,9 @@ from axiom_features.resilience.liveness import die_with_parent
 from axiom_features.scaleout.cluster import cluster_cpus, ray_session
 from axiom_features.scaleout.settings import ComputeSettings, compute_settings
 from axiom_features.scaleout.tasks import run_batches
+from axiom_features.storage.repo import settings_of, storage_of
+from axiom_features.storage.settings import StorageSettings
+from axiom_features.storage.store import Storage
 from transforms.catalogue import catalogue
 from transforms.compute import Plan, compute_matrix, plan_for
 from transforms.families import family_named
@@ -113,12 +118,13 @@ def offline_schema(view: ViewSpec) -> pa.Schema:
 
 def lake_symbols(repo: RepoPaths) -> list[str]:
     """Every symbol with a bars file in the lake, sorted (the symbols, not the file names)."""
-    return stored_symbols(repo.bars)
+    return stored_symbols(repo.bars, storage_of(repo))
 
 
-def read_bars(path: Path) -> tuple[pa.Array, dict[str, np.ndarray]]:
-    """One symbol's timestamps and contiguous float64 OHLCV arrays, in time order."""
-    table = read_checked(path, columns=list(_BAR_COLUMNS))
+def read_bars(path: Path, storage: Storage | None = None) -> tuple[pa.Array, dict[str, np.ndarray]]:
+    """One symbol's timestamps and contiguous float64 OHLCV arrays, in time order (read
+    from ``storage``, else this machine's disk)."""
+    table = read_checked(path, columns=list(_BAR_COLUMNS), storage=storage)
     check_schema(table, _BARS_READ, path)
     table = table.combine_chunks()
     stamps = (
@@ -156,8 +162,13 @@ def talib_only(views: Sequence[ViewSpec]) -> list[ViewSpec]:
 def write_view_table(repo: RepoPaths, view: ViewSpec, symbol: str, table: pa.Table) -> int:
     """Write one view's table for ``symbol``; returns how many infinite values it holds."""
     out_dir = repo.offline_view(view.name)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(table, symbol_file(out_dir, symbol))
+    storage = storage_of(repo)
+    if storage.in_place:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(table, symbol_file(out_dir, symbol))
+    else:
+        options = {"compression": "snappy", "use_dictionary": ["symbol"]}
+        write_checked(storage, table, symbol_file(out_dir, symbol), **options)
     return sum(
         int(np.isinf(table.column(f).to_numpy(zero_copy_only=False)).sum())
         for f in view.feature_names
@@ -177,7 +188,7 @@ def symbol_tables(
     ``plan`` covers the TA-Lib views among ``views``; the other families compute from a
     :class:`~transforms.family.SymbolInputs` holding what they asked for.
     """
-    stamps, arrays = read_bars(symbol_file(repo.bars, symbol))
+    stamps, arrays = read_bars(symbol_file(repo.bars, symbol), storage_of(repo))
     n = len(stamps)
     keys = [
         pa.repeat(pa.scalar(symbol, pa.string()), n),
@@ -236,9 +247,11 @@ def _transform_batch(
     view_names: list[str],
     created: datetime,
     market_path: str | None = None,
+    storage: StorageSettings | None = None,
 ) -> list[SymbolOutcome]:
-    """Worker entry point: transform a batch of symbols one at a time."""
-    repo = RepoPaths(Path(root))
+    """Worker entry point: transform a batch of symbols one at a time; ``storage`` is
+    where the driver's lakes and offline tables are."""
+    repo = RepoPaths(Path(root), storage=storage)
     views = catalogue().select(view_names)
     plan = plan_for(talib_only(views))
     market = Path(market_path) if market_path else None
@@ -277,6 +290,7 @@ def _run_parallel(
                     view_names,
                     created,
                     str(market_path) if market_path else None,
+                    settings_of(repo),
                 )
                 running[future] = len(batch)
                 if len(running) >= 2 * workers:
@@ -309,7 +323,10 @@ def _run_on_ray(
     with ray_session(settings):
         placement = run_batches(
             _transform_batch,
-            [(str(repo.root), batch, view_names, created, market) for batch in batches],
+            [
+                (str(repo.root), batch, view_names, created, market, settings_of(repo))
+                for batch in batches
+            ],
             lambda index, outcomes: on_batch(outcomes, len(batches[index])),
             in_flight=2 * cluster_cpus(),
         )
@@ -347,9 +364,11 @@ def run_transform_job(
     specs = cat.select(views)
     names = [v.name for v in specs]
     chosen = lake_symbols(repo) if symbols is None else list(dict.fromkeys(symbols))
-    missing = [s for s in chosen if not symbol_file(repo.bars, s).is_file()]
+    storage = storage_of(repo)
+    missing = [s for s in chosen if not storage.exists(symbol_file(repo.bars, s))]
     if missing:
-        raise FileNotFoundError(f"no bars in {repo.bars} for symbols: {', '.join(missing)}")
+        where = storage.display(repo.bars)
+        raise FileNotFoundError(f"no bars in {where} for symbols: {', '.join(missing)}")
     if workers < 1 or batch_size < 1:
         raise ValueError(f"workers and batch_size must be >= 1, got {workers}, {batch_size}")
 
@@ -376,7 +395,7 @@ def run_transform_job(
         save_snapshot(repo, view)
     needs = {need for view in specs for need in family_named(cat.family_of(view.name)).needs}
     market_path = write_market_closes(repo) if "market" in needs else None
-    notes = _market_notes(names, market_path)
+    notes = _market_notes(names, market_path, storage)
     settings = compute or compute_settings(repo.root / "feature_store.yaml")
     per_node: dict[str, int] = {}
     if settings.uses_ray(len(chosen)):
@@ -407,11 +426,13 @@ def run_transform_job(
     )
 
 
-def _market_notes(views: list[str], market_path: Path | None) -> list[str]:
+def _market_notes(
+    views: list[str], market_path: Path | None, storage: Storage | None = None
+) -> list[str]:
     """A note when beta cannot be computed: one symbol in the market and no benchmark."""
     if "risk" not in views or market_path is None:
         return []
-    if family_named("risk").benchmark is None and market_of_one(read_market(market_path)):
+    if family_named("risk").benchmark is None and market_of_one(read_market(market_path, storage)):
         return [
             "risk_beta_*: missing on every row: the market holds one symbol, so its "
             "equal-weighted return is the symbol itself; configure a benchmark series"

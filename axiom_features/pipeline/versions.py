@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from axiom_features.paths import RepoPaths
+from axiom_features.storage.repo import storage_of
 from transforms.specs import ViewSpec
 
 
@@ -73,9 +74,10 @@ def stored_version(repo: RepoPaths, view: str) -> str | None:
     """The version of the data in ``data/offline/<view>/`` (from the schema metadata of its
     first readable file: a truncated file is rewritten by the transform, not a blocker)."""
     folder = repo.offline_view(view)
-    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+    storage = storage_of(repo)
+    for path in storage.files(folder):
         try:
-            metadata = pq.read_schema(path).metadata or {}
+            metadata = storage.read_schema(path).metadata or {}
         except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
             continue
         version = metadata.get(b"view_version")
@@ -89,21 +91,32 @@ def archive_if_changed(repo: RepoPaths, view: ViewSpec) -> Path | None:
     if old is None or old == view.version:
         return None
     target = archive_dir(repo, view.name, old)
-    if target.exists():
-        raise FileExistsError(f"{target} exists already; cannot archive {view.name} {old}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(repo.offline_view(view.name), target)
+    storage = storage_of(repo)
+    if storage.in_place:
+        if target.exists():
+            raise FileExistsError(f"{target} exists already; cannot archive {view.name} {old}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(repo.offline_view(view.name), target)
+        return target
+    if storage.is_dir(target):
+        where = storage.display(target)
+        raise FileExistsError(f"{where} exists already; cannot archive {view.name} {old}")
+    storage.move_folder(repo.offline_view(view.name), target)
     return target
 
 
 def read_version(repo: RepoPaths, view: str, version: str) -> pa.Table:
     """The offline data of ``view`` at ``version``: current or archived."""
+    storage = storage_of(repo)
     if stored_version(repo, view) == version:
-        return pq.read_table(repo.offline_view(view))
-    folder = archive_dir(repo, view, version)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no offline data of {view} version {version}")
-    return pq.read_table(folder)
+        folder = repo.offline_view(view)
+    else:
+        folder = archive_dir(repo, view, version)
+        if not storage.is_dir(folder):
+            raise FileNotFoundError(f"no offline data of {view} version {version}")
+    if storage.in_place:
+        return pq.read_table(folder)
+    return storage.dataset(folder).to_table()
 
 
 @dataclass
