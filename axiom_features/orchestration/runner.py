@@ -115,7 +115,7 @@ def run_pipeline(
             day=day,
             selection=selection_of(chosen),
         )
-    return pipeline_run(root, record.run_id)
+    return pipeline_run(root, record.run_id, profile)
 
 
 LOG_LEVEL = "CRITICAL"
@@ -155,7 +155,7 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
         raise ValueError(f"no pipeline run to resume in {root}")
     if last.status not in ("failed", "interrupted"):
         raise ValueError(f"nothing to resume: the last pipeline run {last.run_id} {last.status}")
-    instance = open_instance(root)
+    instance = open_instance(root, profile)
     parent = _dagster_run(instance, last.run_id)
     if parent is not None and blocked_checks(instance, parent.run_id):
         raise ValueError(
@@ -192,7 +192,7 @@ def resume_pipeline(root: Path, profile: str = "default", *, workers: int = 1) -
                 )
             options = dg.ReexecutionOptions.from_failure(parent.run_id, instance)
             _execute(root, profile, workers, record, day=day, reexecution=options)
-    return pipeline_run(root, record.run_id)
+    return pipeline_run(root, record.run_id, profile)
 
 
 def _execute(
@@ -206,7 +206,7 @@ def _execute(
     selection: list[dg.AssetKey] | None = None,
     reexecution: dg.ReexecutionOptions | None = None,
 ) -> None:
-    instance = open_instance(root)
+    instance = open_instance(root, profile)
     tags = {RUN_TAG: record.run_id}
     if day:
         tags["dagster/partition"] = day
@@ -235,7 +235,7 @@ def _location_environment(root: Path, profile: str, workers: int) -> Iterator[No
         REPO_VARIABLE: str(root.resolve()),
         PROFILE_VARIABLE: profile,
         WORKERS_VARIABLE: str(workers),
-        "DAGSTER_HOME": str(dagster_home(root)),
+        "DAGSTER_HOME": str(dagster_home(root, profile)),
     }
     before = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
@@ -305,18 +305,18 @@ def _dagster_run(instance: dg.DagsterInstance, run_id: str) -> dg.DagsterRun | N
     return runs[0] if runs else None
 
 
-def pipeline_run(root: Path, run_id: str) -> PipelineRun:
+def pipeline_run(root: Path, run_id: str, profile: str = "default") -> PipelineRun:
     """What the record and the Dagster run of pipeline run ``run_id`` say."""
     record = RunLog(RepoPaths(root).runs).read(run_id)
-    return _describe(root, record, open_instance(root))
+    return _describe(root, record, open_instance(root, profile))
 
 
-def pipeline_runs(root: Path, limit: int = 10) -> list[PipelineRun]:
+def pipeline_runs(root: Path, limit: int = 10, profile: str = "default") -> list[PipelineRun]:
     """The newest ``limit`` pipeline runs (and resumes), oldest first."""
     records = [r for r in RunLog(RepoPaths(root).runs).list() if r.command in COMMANDS]
     if not records:
         return []
-    instance = open_instance(root)
+    instance = open_instance(root, profile)
     return [_describe(root, r, instance) for r in records[-limit:]]
 
 

@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from axiom_features.orchestration.instance import dagster_home, open_instance
+from axiom_features.orchestration.instance import (
+    dagster_home,
+    instance_environment,
+    open_instance,
+)
 from axiom_features.orchestration.location import PROFILE_VARIABLE, REPO_VARIABLE
 
 LOCATION_MODULE = "axiom_features.orchestration.location"
@@ -24,12 +28,13 @@ def webserver_command(host: str, port: int) -> list[str]:
 
 def webserver_environment(root: Path, profile: str) -> dict[str, str]:
     """The environment the webserver and its code server read the repository from."""
-    open_instance(root)  # writes dagster.yaml on first use
+    open_instance(root, profile)  # writes dagster.yaml on first use
     return {
         **os.environ,
+        **instance_environment(profile),
         REPO_VARIABLE: str(root.resolve()),
         PROFILE_VARIABLE: profile,
-        "DAGSTER_HOME": str(dagster_home(root)),
+        "DAGSTER_HOME": str(dagster_home(root, profile)),
     }
 
 

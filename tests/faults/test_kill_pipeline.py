@@ -1,8 +1,9 @@
 """``kill -9`` of ``axiom pipeline run`` under the production profile (real Redis and
-PostgreSQL) during the ingest, the transform, the PostgreSQL load and the materialization:
-each ``axiom pipeline resume`` goes on from where the killed process stopped, the last one
-finishes, and the stores equal those of an uninterrupted run (no duplicate rows, no partial
-files), while the run records say what happened."""
+PostgreSQL, Dagster's own storage in PostgreSQL too) during the ingest, the transform, the
+PostgreSQL load and the materialization: each ``axiom pipeline resume`` goes on from where
+the killed process stopped, the last one finishes, and the stores equal those of an
+uninterrupted run (no duplicate rows, no partial files), while the run records say what
+happened."""
 
 from __future__ import annotations
 
@@ -151,7 +152,7 @@ def test_kills_at_every_step_then_resumes_give_the_stores_of_an_uninterrupted_ru
         child = run_child(KILLED_PIPELINE, str(root), point, *command)
         assert killed(child), (point, child.stderr[-3000:])
         assert processes_mentioning(str(root)) == []
-        last = pipeline_runs(root)[-1]
+        last = pipeline_runs(root, profile="production")[-1]
         assert last.status == "interrupted", (point, last)
         assert last.steps[step] == "in progress", (point, last.steps)
         assert list(last.steps.values()).count("in progress") == 1
@@ -162,13 +163,19 @@ def test_kills_at_every_step_then_resumes_give_the_stores_of_an_uninterrupted_ru
 
     (health,) = [c for c in run_checks(root, datetime.now(UTC)) if c.name == "pipeline"]
     assert health.status == "ok", health.detail
-    runs = pipeline_runs(root)
+    runs = pipeline_runs(root, profile="production")
     assert [r.command for r in runs] == ["pipeline"] + ["pipeline resume"] * 4
     assert [r.status for r in runs] == ["interrupted"] * 4 + ["succeeded"]
     assert all("gone" in (r.error or "") for r in runs[:4])
     records = [r for r in RunLog(root / "data" / "runs").list() if r.command.startswith("pipeline")]
     assert [r.parameters.get("resumes") for r in records[1:]] == [r.run_id for r in records[:-1]]
     assert runs[-1].steps == {"materialize": "succeeded", "monitoring__drift": "succeeded"}
+    # Dagster's runs and events are in the profile's PostgreSQL database, not in SQLite
+    assert all(r.dagster_run_id for r in runs)
+    with psycopg.connect(production_env["killed"]) as conn:
+        stored = {row[0] for row in conn.execute("SELECT run_id FROM runs")}
+    assert {r.dagster_run_id for r in runs} <= stored
+    assert not list((root / "data" / "dagster").rglob("*.db"))
     # each step's own job left a record; the killed ones say so
     commands = {(r.command, r.status) for r in RunLog(root / "data" / "runs").list()}
     for job in ("ingest", "transform", "offline load", "materialize"):
