@@ -133,7 +133,13 @@ def market_correlation_rank(
 
 
 class RegimeInputs:
-    """One symbol's closes and returns, and access to the market at its bar times."""
+    """One symbol's closes and returns, and access to the market at its bar times.
+
+    ``newest``: when set, the symbol's percentile ranks compute only the last ``newest``
+    rows; the others are NaN.
+    """
+
+    newest: int | None = None
 
     def __init__(self, inputs: SymbolInputs) -> None:
         self.close = as_float(inputs.bars["close"].to_numpy(dtype=np.float64, na_value=np.nan))
@@ -164,7 +170,7 @@ class RegimeInputs:
 def vol_rank(ctx: RegimeInputs, window: int, rank_window: int) -> FloatArray:
     return ctx.cached(
         ("vol_rank", window, rank_window),
-        lambda: rolling_pct_rank(rolling_std(ctx.returns, window), rank_window),
+        lambda: rolling_pct_rank(rolling_std(ctx.returns, window), rank_window, ctx.newest),
     )
 
 

@@ -47,6 +47,7 @@ from transforms.rolling import (
     as_float,
     kurt_from_moments,
     lower_tail,
+    place_newest,
     rolling_central_moments,
     rolling_cov,
     rolling_max_drawdown,
@@ -169,7 +170,7 @@ def align(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> FloatArray:
     positions = np.searchsorted(times, at)
     found = positions < len(times)
     found[found] = times[positions[found]] == at[found]
-    out = np.full(len(at), np.nan)
+    out = np.full(np.shape(at), np.nan)
     out[found] = values[positions[found]]
     return out
 
@@ -184,7 +185,13 @@ def require_market(inputs: SymbolInputs, family: str) -> pd.DataFrame:
 
 
 class RiskInputs:
-    """One symbol's closes and returns, and the benchmark returns at its bar times."""
+    """One symbol's closes and returns, and the benchmark returns at its bar times.
+
+    ``newest``: when set, the window-by-window estimators (tail risk, moments, drawdown)
+    compute only the last ``newest`` rows; the others are NaN.
+    """
+
+    newest: int | None = None
 
     def __init__(self, inputs: SymbolInputs, benchmark: str | None) -> None:
         self.close = as_float(inputs.bars["close"].to_numpy(dtype=np.float64, na_value=np.nan))
@@ -211,12 +218,19 @@ class RiskInputs:
 
     def tail(self, window: int, level: float) -> tuple[FloatArray, FloatArray]:
         """VaR and CVaR; the sorted windows are shared by every level."""
-        ordered = self.cached(("sorted", window), lambda: rolling_sorted(self.returns, window))
-        return self.cached(("tail", window, level), lambda: lower_tail(ordered, level))
+        ordered = self.cached(
+            ("sorted", window), lambda: rolling_sorted(self.returns, window, self.newest)
+        )
+        n = np.shape(self.returns)[-1]
+        return self.cached(
+            ("tail", window, level),
+            lambda: tuple(place_newest(v, n) for v in lower_tail(ordered, level)),
+        )
 
     def moments(self, window: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         return self.cached(
-            ("moments", window), lambda: rolling_central_moments(self.returns, window)
+            ("moments", window),
+            lambda: rolling_central_moments(self.returns, window, self.newest),
         )
 
 
@@ -238,7 +252,7 @@ def downside_deviation(ctx: RiskInputs, window: int, periods_per_year: float) ->
 
 
 def max_drawdown(ctx: RiskInputs, window: int) -> FloatArray:
-    return rolling_max_drawdown(ctx.close, window + 1)
+    return rolling_max_drawdown(ctx.close, window + 1, ctx.newest)
 
 
 def value_at_risk(ctx: RiskInputs, window: int, level: float) -> FloatArray:

@@ -5,6 +5,12 @@ depends only on rows ``t - window + 1 .. t`` (strictly trailing, no look-ahead).
 ``window - 1`` rows are NaN, and so is every row whose window holds a NaN or an infinity:
 there are no partial windows.
 
+Functions take a 1-D series or an N-D panel whose last axis is time (one series per leading
+index, e.g. ``(symbols, bars)``); each series of a panel gets the values the 1-D function
+gives it, bit for bit. The functions that work window by window (moments, ranks, drawdowns,
+sorted windows) take ``newest``: only the last ``newest`` rows are computed (the others are
+NaN), with the values a full computation gives them.
+
 Sums, means, variances and covariances come from cumulative sums (O(n) whatever the
 window), taken on values shifted by their first finite value so that the differences stay
 precise; order statistics, ranks and higher moments work on a strided ``(rows, window)``
@@ -26,9 +32,10 @@ def as_float(values: object) -> FloatArray:
 
 def lag(x: FloatArray, periods: int = 1) -> FloatArray:
     """``x`` moved ``periods`` rows later; the first ``periods`` rows are NaN."""
-    out = np.full(len(x), np.nan)
-    if periods < len(x):
-        out[periods:] = x[: len(x) - periods]
+    n = np.shape(x)[-1]
+    out = np.full(np.shape(x), np.nan)
+    if periods < n:
+        out[..., periods:] = x[..., : n - periods]
     return out
 
 
@@ -54,26 +61,36 @@ def log_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
 
 
 def trailing_windows(x: FloatArray, window: int) -> FloatArray:
-    """Read-only ``(len(x) - window + 1, window)`` view; row ``i`` ends at ``x[i + window - 1]``."""
-    return sliding_window_view(x, window)
+    """Read-only ``(..., n - window + 1, window)`` view; row ``i`` ends at column
+    ``i + window - 1``."""
+    return sliding_window_view(x, window, axis=-1)
+
+
+def place_newest(values: FloatArray, n: int) -> FloatArray:
+    """``values`` (the last rows of a series) as the last entries of rows of ``n``, NaN before."""
+    out = np.full((*np.shape(values)[:-1], n), np.nan)
+    out[..., n - np.shape(values)[-1] :] = values
+    return out
 
 
 def _place(values: FloatArray, n: int, window: int) -> FloatArray:
-    out = np.full(n, np.nan)
+    """Values of the full windows (the last ones: as many as ``values`` holds) in rows of ``n``."""
+    out = np.full((*np.shape(values)[:-1], n), np.nan)
     if n >= window:
-        out[window - 1 :] = values
+        out[..., n - np.shape(values)[-1] :] = values
     return out
 
 
 def _window_sums(x: FloatArray, window: int) -> FloatArray:
     """Sums over each full window of a finite array (length ``n - window + 1``)."""
-    cumulative = np.concatenate(([0.0], np.cumsum(x)))
-    return cumulative[window:] - cumulative[:-window]
+    start = np.zeros((*np.shape(x)[:-1], 1))
+    cumulative = np.concatenate((start, np.cumsum(x, axis=-1)), axis=-1)
+    return cumulative[..., window:] - cumulative[..., :-window]
 
 
 def _incomplete(*arrays: FloatArray, window: int) -> FloatArray:
     """Per full window: True when any of ``arrays`` has a non-finite value in it."""
-    bad = np.zeros(len(arrays[0]), dtype=bool)
+    bad = np.zeros(np.shape(arrays[0]), dtype=bool)
     for x in arrays:
         bad |= ~np.isfinite(x)
     return _window_sums(bad.astype(np.float64), window) > 0.5
@@ -82,15 +99,26 @@ def _incomplete(*arrays: FloatArray, window: int) -> FloatArray:
 def _shifted(x: FloatArray) -> FloatArray:
     """``x`` minus its first finite value, non-finite values set to 0 (masked separately)."""
     finite = np.isfinite(x)
-    origin = x[np.argmax(finite)] if finite.any() else 0.0
-    return np.where(finite, x - origin, 0.0)
+    if x.ndim == 1:
+        origin = x[np.argmax(finite)] if finite.any() else 0.0
+        return np.where(finite, x - origin, 0.0)
+    first = np.take_along_axis(x, np.argmax(finite, axis=-1)[..., None], axis=-1)
+    origins = np.where(finite.any(axis=-1, keepdims=True), first, 0.0)
+    return np.where(finite, x - origins, 0.0)
+
+
+def _newest(windows: FloatArray, newest: int | None) -> FloatArray:
+    """The last ``newest`` windows of a ``(..., rows, window)`` view (all when None)."""
+    if newest is None or newest >= windows.shape[-2]:
+        return windows
+    return windows[..., windows.shape[-2] - newest :, :]
 
 
 def rolling_sum(x: FloatArray, window: int) -> FloatArray:
     """Sum of the last ``window`` values."""
-    n = len(x)
+    n = np.shape(x)[-1]
     if n < window:
-        return np.full(n, np.nan)
+        return np.full(np.shape(x), np.nan)
     finite = np.isfinite(x)
     sums = _window_sums(np.where(finite, x, 0.0), window)
     sums[_incomplete(x, window=window)] = np.nan
@@ -104,9 +132,9 @@ def rolling_mean(x: FloatArray, window: int) -> FloatArray:
 
 def rolling_cov(x: FloatArray, y: FloatArray, window: int, ddof: int = 1) -> FloatArray:
     """Covariance of the last ``window`` pairs ``(x, y)`` (divisor ``window - ddof``)."""
-    n = len(x)
+    n = np.shape(x)[-1]
     if n < window:
-        return np.full(n, np.nan)
+        return np.full(np.shape(x), np.nan)
     a, b = _shifted(x), _shifted(y)
     sa, sb, sab = (_window_sums(v, window) for v in (a, b, a * b))
     cov = (sab - sa * sb / window) / (window - ddof)
@@ -131,24 +159,25 @@ def rolling_corr(x: FloatArray, y: FloatArray, window: int) -> FloatArray:
 
 
 def rolling_central_moments(
-    x: FloatArray, window: int
+    x: FloatArray, window: int, newest: int | None = None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Population central moments ``m2, m3, m4`` of the last ``window`` values.
 
     NaN for incomplete windows and for flat ones (``m2`` at rounding level), so that the
     standardized moments built from them are NaN rather than noise.
     """
-    n = len(x)
+    n = np.shape(x)[-1]
     if n < window:
-        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    windows = trailing_windows(x, window)
-    deviations = windows - windows.mean(axis=1, keepdims=True)
+        return tuple(np.full(np.shape(x), np.nan) for _ in range(3))  # type: ignore[return-value]
+    windows = _newest(trailing_windows(x, window), newest)
+    deviations = windows - windows.mean(axis=-1, keepdims=True)
     squared = deviations * deviations
-    m2 = squared.mean(axis=1)
-    m3 = np.einsum("ij,ij->i", squared, deviations) / window
-    m4 = np.einsum("ij,ij->i", squared, squared) / window
-    flat = m2 <= 1e-14 * np.abs(windows).max(axis=1) ** 2
-    m2[flat | _incomplete(x, window=window)] = np.nan
+    m2 = squared.mean(axis=-1)
+    m3 = np.einsum("...ij,...ij->...i", squared, deviations) / window
+    m4 = np.einsum("...ij,...ij->...i", squared, squared) / window
+    flat = m2 <= 1e-14 * np.abs(windows).max(axis=-1) ** 2
+    incomplete = _incomplete(x, window=window)[..., -m2.shape[-1] :]
+    m2[flat | incomplete] = np.nan
     return tuple(_place(m, n, window) for m in (m2, m3, m4))  # type: ignore[return-value]
 
 
@@ -180,40 +209,49 @@ def rolling_kurt(x: FloatArray, window: int) -> FloatArray:
     return kurt_from_moments(m2, m4, window)
 
 
-def rolling_pct_rank(x: FloatArray, window: int) -> FloatArray:
+def rolling_pct_rank(x: FloatArray, window: int, newest: int | None = None) -> FloatArray:
     """Percentile rank of the last value among the last ``window`` values, in ``(0, 1]``.
 
     Average rank for ties divided by ``window`` (pandas ``rolling().rank(pct=True)``):
     ``(#{v < x_t} + (#{v == x_t} + 1) / 2) / window``.
     """
-    n = len(x)
+    n = np.shape(x)[-1]
     if n < window:
-        return np.full(n, np.nan)
-    windows = trailing_windows(x, window)
-    last = windows[:, -1:]
-    below = np.count_nonzero(windows < last, axis=1)
-    ties = np.count_nonzero(windows == last, axis=1)
+        return np.full(np.shape(x), np.nan)
+    windows = _newest(trailing_windows(x, window), newest)
+    last = windows[..., -1:]
+    below = np.count_nonzero(windows < last, axis=-1)
+    ties = np.count_nonzero(windows == last, axis=-1)
     pct = (below + (ties + 1) / 2.0) / window
-    pct[_incomplete(x, window=window)] = np.nan
+    pct[_incomplete(x, window=window)[..., -pct.shape[-1] :]] = np.nan
     return _place(pct, n, window)
 
 
-def rolling_max_drawdown(prices: FloatArray, window: int) -> FloatArray:
+def rolling_max_drawdown(prices: FloatArray, window: int, newest: int | None = None) -> FloatArray:
     """Largest fall from a running peak within the last ``window`` prices, as a fraction.
 
     ``max_s (1 - p_s / max_{u <= s} p_u)`` over the window's prices; 0 for a rising path.
     Walks the window's offsets (each a contiguous slice) rather than each window's values.
     """
-    n = len(prices)
+    n = np.shape(prices)[-1]
     if n < window:
-        return np.full(n, np.nan)
+        return np.full(np.shape(prices), np.nan)
     rows = n - window + 1
-    peaks = prices[:rows].copy()
-    worst = np.ones(rows)
-    ratio = np.empty(rows)
+    if newest is not None and window > 1:
+        # few rows: each window at once (the same maxima and quotients as the walk below)
+        windows = _newest(trailing_windows(prices, window), newest)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            peaks_ = np.maximum.accumulate(windows, axis=-1)[..., 1:]
+            lowest = np.minimum(1.0, (windows[..., 1:] / peaks_).min(axis=-1))
+        drawdown = 1.0 - lowest
+        drawdown[_incomplete(prices, window=window)[..., -drawdown.shape[-1] :]] = np.nan
+        return _place(drawdown, n, window)
+    peaks = prices[..., :rows].copy()
+    worst = np.ones(peaks.shape)
+    ratio = np.empty(peaks.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         for offset in range(1, window):
-            values = prices[offset : offset + rows]
+            values = prices[..., offset : offset + rows]
             np.maximum(peaks, values, out=peaks)
             np.divide(values, peaks, out=ratio)
             np.minimum(worst, ratio, out=worst)
@@ -222,17 +260,19 @@ def rolling_max_drawdown(prices: FloatArray, window: int) -> FloatArray:
     return _place(drawdown, n, window)
 
 
-def rolling_sorted(x: FloatArray, window: int) -> FloatArray:
-    """The last ``window`` values in increasing order, one row per bar: ``(len(x), window)``.
+def rolling_sorted(x: FloatArray, window: int, newest: int | None = None) -> FloatArray:
+    """The last ``window`` values in increasing order, one row per bar: ``(..., n, window)``.
 
-    Rows before the first full window and rows of incomplete windows are all NaN.
+    Rows before the first full window and rows of incomplete windows are all NaN. With
+    ``newest``, only the last ``newest`` rows are returned: ``(..., newest, window)``.
     """
-    n = len(x)
-    out = np.full((n, window), np.nan)
+    n = np.shape(x)[-1]
+    rows = n if newest is None else min(n, newest)
+    out = np.full((*np.shape(x)[:-1], rows, window), np.nan)
     if n >= window:
-        ordered = np.sort(trailing_windows(x, window), axis=1)
-        ordered[_incomplete(x, window=window)] = np.nan
-        out[window - 1 :] = ordered
+        ordered = np.sort(_newest(trailing_windows(x, window), newest), axis=-1)
+        ordered[_incomplete(x, window=window)[..., -ordered.shape[-2] :]] = np.nan
+        out[..., rows - ordered.shape[-2] :, :] = ordered
     return out
 
 
@@ -243,14 +283,14 @@ def lower_tail(ordered: FloatArray, level: float) -> tuple[FloatArray, FloatArra
     interpolation between order statistics at position ``(w - 1)(1 - level)``, numpy's
     default) and CVaR minus the mean of the ``ceil(w (1 - level))`` smallest values.
     """
-    window = ordered.shape[1]
+    window = ordered.shape[-1]
     position = (window - 1) * (1.0 - level)
     below = int(np.floor(position))
     above = min(below + 1, window - 1)
     tail = max(1, int(np.ceil(window * (1.0 - level) - 1e-9)))
-    low = ordered[:, below]
-    var = -(low + (position - below) * (ordered[:, above] - low))
-    cvar = -ordered[:, :tail].mean(axis=1)
+    low = ordered[..., below]
+    var = -(low + (position - below) * (ordered[..., above] - low))
+    cvar = -ordered[..., :tail].mean(axis=-1)
     return var, cvar
 
 

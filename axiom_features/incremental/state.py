@@ -25,9 +25,9 @@ from axiom_features.incremental.talib_handles import TalibHandles
 from axiom_features.incremental.window_families import (
     TAIL_BARS,
     MarketTail,
-    tail_rows,
     window_views,
 )
+from axiom_features.incremental.window_panel import build_panel, panel_rows
 from transforms.catalogue import catalogue
 from transforms.families import family_named
 from transforms.specs import ViewSpec
@@ -56,6 +56,9 @@ class IncrementalState:
     views: list[ViewSpec]
     symbols: dict[str, SymbolState] = field(default_factory=dict)
     market: MarketTail | None = None
+    revise_from: int | None = None
+    """Oldest time (ns) of rows returned earlier that later bars changed (market-reading
+    views); :func:`revise` returns them again."""
 
     @property
     def feature_names(self) -> list[str]:
@@ -115,34 +118,26 @@ def update(state: IncrementalState, bars: pd.DataFrame) -> pd.DataFrame:
 
     Each symbol's bars must be newer than everything the state holds for it. Market-wide
     features of a time are the batch's when every bar of that time is in ``bars`` or before
-    (whole sessions per call); :func:`update_with_revisions` also returns the earlier rows a
-    late bar of a time changes.
+    (whole sessions per call). A bar joins the market row of its time, so rows returned
+    earlier at that time or later (other symbols') change in the views reading the market
+    (risk, regime): :func:`revise` returns them again.
     """
-    return update_with_revisions(state, bars)[0]
-
-
-def update_with_revisions(
-    state: IncrementalState, bars: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`update`, plus the revised rows of views that read the market.
-
-    A bar joins the market row of its time, so rows returned earlier at that time or later
-    (other symbols') change in the views reading the market (risk, regime). The second frame
-    holds those rows again: ``symbol``, ``event_timestamp`` and the features of those views,
-    with the values the batch computes from the bars seen so far.
-    """
-    new = _sorted_bars(bars)
     names = state.feature_names
-    if new.empty:
-        return pd.DataFrame(columns=[*KEY_COLUMNS, *names]), _no_revisions(state)
+    if bars.empty:
+        return pd.DataFrame(columns=[*KEY_COLUMNS, *names])
+    order, times, symbols, stamps = _time_order(bars)
+    values = {name: bars[name].to_numpy(np.float64)[order] for name in OHLCV}
     talib_views = _talib_views(state.views)
-    out = np.full((len(new), len(names)), np.nan)
+    out = np.full((len(order), len(names)), np.nan)
     talib_width = sum(len(v.features) for v in talib_views)
-    times = _nanoseconds(new["event_timestamp"])
-    symbols = new["symbol"].astype(str).to_numpy()
-    values = {name: new[name].to_numpy(np.float64) for name in OHLCV}
+    since = int(times.min())
+    if _market_groups(state) and any(
+        s.history.last_time is not None and s.history.last_time >= since
+        for s in state.symbols.values()
+    ):
+        state.revise_from = since if state.revise_from is None else min(state.revise_from, since)
     touched: dict[str, list[int]] = {}
-    for i in range(len(new)):
+    for i in range(len(order)):
         symbol = symbols[i]
         bar = {name: float(values[name][i]) for name in OHLCV}
         entry = state.symbols.get(symbol)
@@ -159,11 +154,41 @@ def update_with_revisions(
         if entry.talib is not None:
             entry.talib.step(bar, entry.history.arrays, out[i, :talib_width])
         touched.setdefault(symbol, []).append(i)
-    _update_windows(state, new, touched, out, names)
+    closes = pd.DataFrame({"symbol": symbols, "event_timestamp": stamps, "close": values["close"]})
+    _update_windows(state, closes, touched, out, names)
     frame = pd.DataFrame(out, columns=names)
-    frame.insert(0, "event_timestamp", new["event_timestamp"].to_numpy())
+    frame.insert(0, "event_timestamp", stamps)
     frame.insert(0, "symbol", symbols)
-    return frame, _revisions(state, int(times.min()), touched)
+    return frame
+
+
+def revise(state: IncrementalState) -> pd.DataFrame:
+    """The rows returned earlier that bars taken since changed (views reading the market):
+    ``symbol``, ``event_timestamp`` and those views' features, with the values the batch
+    computes from the bars seen so far. Revising late (once per session, say) costs one
+    evaluation for every changed row instead of one per update."""
+    since, state.revise_from = state.revise_from, None
+    if since is None:
+        return _no_revisions(state)
+    return _revisions(state, since, {})
+
+
+def update_with_revisions(
+    state: IncrementalState, bars: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`update`, then :func:`revise`."""
+    rows = update(state, bars)
+    return rows, revise(state)
+
+
+def _time_order(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of ``bars`` in time order, then symbol (stable); with their times (ns),
+    symbols and timestamps (UTC) in that order."""
+    stamps = pd.to_datetime(bars["event_timestamp"], utc=True)
+    times = _nanoseconds(stamps)
+    symbols = bars["symbol"].astype(str).to_numpy()
+    order = np.lexsort((symbols.astype(str), times))
+    return order, times[order], symbols[order], stamps.to_numpy()[order]
 
 
 def _update_windows(
@@ -178,14 +203,17 @@ def _update_windows(
         return
     assert state.market is not None
     state.market.add(new)
-    market = state.market.frame
     position = {name: j for j, name in enumerate(names)}
-    for symbol, rows in touched.items():
-        history = state.symbols[symbol].history
-        tail = history.frame(max(0, history.size - TAIL_BARS - len(rows)))
-        columns = tail_rows(groups, symbol, tail, market, len(rows))
-        for name, column in columns.items():
-            out[rows, position[name]] = column
+    symbols = list(touched)
+    newest = max(len(rows) for rows in touched.values())
+    histories = [state.symbols[s].history for s in symbols]
+    panel = build_panel(symbols, histories, TAIL_BARS + newest)
+    columns = panel_rows(groups, panel, state.market, newest)
+    for name, values in columns.items():
+        j = position[name]
+        for row, symbol in enumerate(symbols):
+            rows = touched[symbol]
+            out[rows, j] = values[row, newest - len(rows) :]
 
 
 def _market_groups(state: IncrementalState) -> dict[str, list[ViewSpec]]:
@@ -206,26 +234,37 @@ def _revisions(state: IncrementalState, since: int, touched: dict[str, list[int]
     if not groups:
         return _no_revisions(state)
     assert state.market is not None
-    frames = []
+    revised: list[tuple[str, int, int]] = []  # symbol, first revised row, rows after it
     for symbol, entry in state.symbols.items():
         history = entry.history
+        last = history.last_time
+        if last is None or last < since:
+            continue
         end = history.size - len(touched.get(symbol, ()))
         first = int(np.searchsorted(history.times(), since))
-        if first >= end:
-            continue
-        start = max(0, first - TAIL_BARS)
-        tail = history.frame(start)
-        columns = tail_rows(groups, symbol, tail, state.market.frame, history.size - first)
-        count = end - first
-        rows = pd.DataFrame({name: values[:count] for name, values in columns.items()})
-        rows.insert(
-            0, "event_timestamp", tail["event_timestamp"].to_numpy()[first - start : end - start]
-        )
-        rows.insert(0, "symbol", symbol)
-        frames.append(rows)
-    if not frames:
+        if first < end:
+            revised.append((symbol, first, end))
+    if not revised:
         return _no_revisions(state)
-    return pd.concat(frames, ignore_index=True)
+    histories = [state.symbols[symbol].history for symbol, _, _ in revised]
+    newest = max(h.size - first for h, (_, first, _) in zip(histories, revised, strict=True))
+    panel = build_panel([symbol for symbol, _, _ in revised], histories, TAIL_BARS + newest)
+    columns = panel_rows(groups, panel, state.market, newest)
+    keys, stamps, picks = [], [], []
+    for row, (history, (symbol, first, end)) in enumerate(zip(histories, revised, strict=True)):
+        begin = newest - (history.size - first)
+        keys.extend([symbol] * (end - first))
+        stamps.append(history.times()[first:end])
+        picks.append((row, begin, begin + end - first))
+    frame = pd.DataFrame(
+        {
+            name: np.concatenate([values[r, b:e] for r, b, e in picks])
+            for name, values in columns.items()
+        }
+    )
+    frame.insert(0, "event_timestamp", pd.to_datetime(np.concatenate(stamps), utc=True))
+    frame.insert(0, "symbol", keys)
+    return frame
 
 
 def save(state: IncrementalState, path: Path) -> None:

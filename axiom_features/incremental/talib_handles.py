@@ -10,6 +10,10 @@ warm-up rows are too.
 
 Handles point into the C library and do not cross a process boundary: a state saved to
 disk keeps the bars, and loading reopens the handles from them.
+
+Once every handle is open, a step is one call per handle and a few array assignments
+(:class:`_OpenPlan`): the calls are grouped by their inputs, single-output calls first, so
+their values land in the output with one indexed assignment.
 """
 
 from __future__ import annotations
@@ -61,6 +65,58 @@ def _er_period(ratio: float) -> float:
     return MAVP_MAX_PERIOD - ratio * (MAVP_MAX_PERIOD - MAVP_MIN_PERIOD)
 
 
+@dataclass(frozen=True)
+class _OpenPlan:
+    """How a step of fully open handles runs: which methods to call, where values go."""
+
+    groups: tuple[tuple[tuple[str, ...], tuple[Callable[..., Any], ...]], ...]
+    """Input names and the bound ``update`` methods taking them; single-output calls first."""
+    singles: int
+    """How many of the calls (the first ones) return one value."""
+    single_from: np.ndarray
+    """Per single-output target: position of its value among the single results."""
+    single_rows: np.ndarray
+    multi: tuple[tuple[tuple[int, int], ...], ...]
+    """Per multi-output call (in call order after the singles): (output, row) of its targets."""
+    warm_rows: np.ndarray
+    warm_until: np.ndarray
+    """Rows and the position before which each is NaN (the batch's warm-up)."""
+    post_rows: np.ndarray
+    """Rows holding ``bars since``: the position minus the output."""
+
+
+def _open_plan(calls: Sequence[StreamCall], handles: Sequence[Handle]) -> _OpenPlan:
+    outputs = [len(h.value) if isinstance(h.value, tuple) else 1 for h in handles]
+    order = sorted(range(len(calls)), key=lambda i: (outputs[i] > 1, calls[i].call.inputs))
+    groups: dict[tuple[bool, tuple[str, ...]], list[Callable[..., Any]]] = {}
+    single_from, single_rows, multi = [], [], []
+    warm_rows, warm_until, post_rows = [], [], []
+    for i in order:
+        call = calls[i].call
+        groups.setdefault((outputs[i] > 1, call.inputs), []).append(handles[i].update)
+        if outputs[i] == 1:
+            for _, row, _, _ in call.targets:
+                single_from.append(sum(1 for j in order[: order.index(i)] if outputs[j] == 1))
+                single_rows.append(row)
+        else:
+            multi.append(tuple((index, row) for index, row, _, _ in call.targets))
+        for _, row, warmup, post in call.targets:
+            warm_rows.append(row)
+            warm_until.append(warmup)
+            if post == "bars_since":
+                post_rows.append(row)
+    return _OpenPlan(
+        groups=tuple((inputs, tuple(methods)) for (_, inputs), methods in groups.items()),
+        singles=sum(1 for n in outputs if n == 1),
+        single_from=np.array(single_from, dtype=np.intp),
+        single_rows=np.array(single_rows, dtype=np.intp),
+        multi=tuple(multi),
+        warm_rows=np.array(warm_rows, dtype=np.intp),
+        warm_until=np.array(warm_until, dtype=np.int64),
+        post_rows=np.array(post_rows, dtype=np.intp),
+    )
+
+
 class TalibHandles:
     """One symbol's TA-Lib handles over ``views``; :meth:`step` advances them by one bar."""
 
@@ -69,6 +125,7 @@ class TalibHandles:
         self.calls = _stream_calls(self.plan)
         self.handles: list[Handle | None] = [None] * len(self.calls)
         self._er: Handle | None = None
+        self._plan: _OpenPlan | None = None
         self.count = 0
         self.open(history)
 
@@ -102,6 +159,11 @@ class TalibHandles:
         ``history()`` returns the symbol's bars including ``bar``; it is read only while a
         handle is still closed, to try opening it there (its value is then this bar's).
         """
+        if self._plan is None and self.complete:
+            self._plan = _open_plan(self.calls, self.handles)
+        if self._plan is not None:
+            self._step_open(bar, out)
+            return
         position = self.count
         values = dict(bar)
         if self._er is not None:
@@ -124,6 +186,34 @@ class TalibHandles:
                     continue
                 value = float(outputs[index])
                 out[row] = position - value if post == "bars_since" else value
+
+    def _step_open(self, bar: Mapping[str, float], out: np.ndarray) -> None:
+        """:meth:`step` when every handle is open."""
+        plan = self._plan
+        assert plan is not None
+        position = self.count
+        values = dict(bar)
+        if self._er is not None:
+            values["er_periods"] = _er_period(self._er.update(bar["close"]))
+        results: list[Any] = []
+        for inputs, methods in plan.groups:
+            if len(inputs) == 1:
+                value = values[inputs[0]]
+                results.extend([update(value) for update in methods])
+            else:
+                args = [values[name] for name in inputs]
+                results.extend([update(*args) for update in methods])
+        singles = np.array(results[: plan.singles], dtype=np.float64)
+        out[plan.single_rows] = singles[plan.single_from]
+        for result, targets in zip(results[plan.singles :], plan.multi, strict=True):
+            for index, row in targets:
+                out[row] = result[index]
+        if len(plan.post_rows):
+            out[plan.post_rows] = position - out[plan.post_rows]
+        early = plan.warm_rows[position < plan.warm_until]
+        if len(early):
+            out[early] = np.nan
+        self.count = position + 1
 
 
 def _opened(

@@ -1,11 +1,19 @@
 """``axiom stream run``: bars from the stream to online features, the lake and offline tables.
 
 Per micro-batch (the messages one read returns): decode → sequence rules (duplicate, out of
-order, gap) → the batch gate's row rules → incremental features → online store (fast
-writer) → acknowledge. Accepted bars and their feature rows are appended to the lake and the
-offline tables every ``flush_seconds`` (and when the consumer stops), in one transaction
-with the stream position they reach: rewriting a symbol's files per bar would cost more than
+order, gap) → the batch gate's row rules (on arrays: :mod:`.row_checks`) → incremental
+features (every symbol of the batch at once) → online store (one pipelined write) →
+acknowledge. Accepted bars and their feature rows are appended to the lake and the offline
+tables every ``flush_seconds`` (and when the consumer stops), in one transaction with the
+stream position they reach: rewriting a symbol's files per bar would cost more than
 everything else together.
+
+A bar joins the market row of its time, which changes the market-reading features (risk,
+regime) of the other symbols' rows at that time. Those rows are revised once the stream has
+moved past that time (a bar of a later time arrived), when the stream is idle, after
+``revise_seconds`` at most, and always before a flush: one evaluation per session rather
+than one per micro-batch. Until then they hold the values computed from the bars seen when
+they were written.
 
 A bar is acknowledged only after its features are online, so a consumer killed at any point
 leaves its bars pending: at restart it takes its own pending bars first, and any consumer
@@ -39,14 +47,13 @@ from axiom_features.lakes.transaction import recover
 from axiom_features.lineage.hooks import recorded_log
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.jobs import open_store
-from axiom_features.quality.gate import validate_bars
-from axiom_features.quality.rules import ROW_RULES
 from axiom_features.streaming.lake_sink import append_stream_bars, stored_position
-from axiom_features.streaming.messages import Undecodable, decode, published_ns
+from axiom_features.streaming.messages import decode_batch, published_ns
 from axiom_features.streaming.metrics import MetricsRecorder
 from axiom_features.streaming.names import GROUP, bar_stream
 from axiom_features.streaming.online_sink import OnlineSink
 from axiom_features.streaming.redis_transport import RedisStreamsTransport
+from axiom_features.streaming.row_checks import failed_rules
 from axiom_features.streaming.sequence_rules import Verdict, check_sequence
 from axiom_features.streaming.server import stream_url
 from axiom_features.streaming.transport import BarTransport, Message
@@ -79,6 +86,8 @@ class ConsumerSettings:
     """How often accepted bars are appended to the lake and the offline tables."""
     reconnect_seconds: float = 60.0
     """How long a lost connection to the stream is retried before the consumer stops."""
+    revise_seconds: float = 2.0
+    """Longest wait before rows changed by later bars of their time are revised."""
 
 
 @dataclass
@@ -111,6 +120,8 @@ class StreamConsumer:
         self.unstored: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.position: str | None = None
         self.flushed_at = time.monotonic()
+        self.unrevised_since: float | None = None
+        """When rows first waited for a revision (monotonic seconds; None: none waits)."""
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> ConsumerReport:
         s = self.settings
@@ -171,10 +182,15 @@ class StreamConsumer:
                     own_pending = True  # not acknowledged: delivered again once back
                     continue
                 idle_since = time.monotonic()
-            elif s.idle_exit_seconds is not None and (
-                time.monotonic() - idle_since > s.idle_exit_seconds
-            ):
-                break
+            else:
+                try:
+                    self.revise()
+                except redis.ConnectionError:
+                    continue
+                if s.idle_exit_seconds is not None and (
+                    time.monotonic() - idle_since > s.idle_exit_seconds
+                ):
+                    break
             if time.monotonic() - self.flushed_at > s.flush_seconds:
                 self.flush()
 
@@ -189,11 +205,28 @@ class StreamConsumer:
             self.process(messages, catching_up=True)
             after = messages[-1].id
 
+    def revise(self) -> None:
+        """Write again the rows that later bars of their time changed (see the module)."""
+        since = self.state.revise_from
+        if since is None:
+            return
+        revised = incremental.revise(self.state)
+        try:
+            self.online.rewrite(_latest_rows(self.state, revised))
+        except redis.ConnectionError:
+            held = self.state.revise_from
+            self.state.revise_from = since if held is None else min(since, held)
+            raise
+        self.unrevised_since = None
+        if len(revised):
+            self.unstored.append((_NO_BARS, revised))
+
     def flush(self) -> None:
         """Append the accepted bars and feature rows not stored yet, with their position."""
         self.flushed_at = time.monotonic()
         if self.position is None:
             return
+        self.revise()
         bars = [b for b, _ in self.unstored if len(b)]
         features = [f for _, f in self.unstored]
         created = pd.Timestamp(datetime.now(UTC)).floor("us").to_pydatetime()
@@ -225,15 +258,8 @@ class StreamConsumer:
         ``catching_up``: the messages were acknowledged before (re-read after the lake's
         position): nothing goes to the dead-letter stream or is acknowledged again.
         """
-        dead: list[tuple[Message, str, str]] = []
-        bars, kept = [], []
-        for message in messages:
-            try:
-                bars.append(decode(message))
-                kept.append(message)
-            except Undecodable as exc:
-                dead.append((message, exc.rule, str(exc)))
-        frame = pd.DataFrame(bars, columns=["symbol", "event_timestamp", *_PRICES, "source"])
+        frame, kept, undecodable = decode_batch(messages)
+        dead = [(message, exc.rule, str(exc)) for message, exc in undecodable]
         sequence = check_sequence(self.state, frame, pd.Timedelta(self.settings.max_gap))
         fresh = np.array([v is Verdict.FRESH for v in sequence.verdicts], dtype=bool)
         consumed = sum(v is Verdict.CONSUMED for v in sequence.verdicts)
@@ -245,19 +271,19 @@ class StreamConsumer:
         accepted = candidates
         fresh_messages = [kept[i] for i in np.flatnonzero(fresh)]
         if len(candidates):
-            gate = validate_bars(candidates, rules=ROW_RULES, where=f"stream {self.stream}")
-            accepted = gate.accepted
-            for position, row in gate.rejected.iterrows():
-                rules = str(row["failed_rules"])
+            labels = failed_rules(candidates)
+            failing = labels != ""
+            for position in np.flatnonzero(failing):
+                rules = str(labels[position])
+                row = candidates.iloc[position]
                 dead.append((fresh_messages[position], rules, _describe(row, rules)))
-        features, revised = incremental.update_with_revisions(self.state, accepted)
+            accepted = candidates[~failing]
+        waiting = self.state.revise_from
+        features = incremental.update(self.state, accepted)
         self.online.write(features)
-        self.online.rewrite(_latest_rows(self.state, revised))
         done = time.time_ns()
         if len(accepted):
             self.unstored.append((accepted.assign(ingest_run=self.run_id or None), features))
-        if len(revised):
-            self.unstored.append((accepted.iloc[:0], revised))
         self.position = messages[-1].id
         if not catching_up:
             for message, rule, detail in dead:
@@ -266,6 +292,20 @@ class StreamConsumer:
         sent = published_ns([fresh_messages[i] for i in accepted.index])
         latency = done - sent[sent > 0]
         self._count(len(accepted), consumed, len(dead), len(sequence.gaps), latency)
+        self._revise_when_due(waiting, accepted)
+
+    def _revise_when_due(self, waiting: int | None, accepted: pd.DataFrame) -> None:
+        """Revise once the stream moved past the rows waiting (``waiting``: the oldest time
+        waiting before this micro-batch), or when they waited ``revise_seconds``."""
+        pending = self.state.revise_from
+        if pending is None:
+            return
+        now = time.monotonic()
+        self.unrevised_since = self.unrevised_since or now
+        newest = _newest_ns(accepted)
+        moved_on = waiting is not None and newest is not None and newest > waiting
+        if moved_on or now - self.unrevised_since > self.settings.revise_seconds:
+            self.revise()
 
     def _count(
         self, accepted: int, consumed: int, dead: int, gaps: int, latency_ns: np.ndarray
@@ -287,6 +327,13 @@ class StreamConsumer:
 
 
 _PRICES = ("open", "high", "low", "close", "volume")
+_NO_BARS = pd.DataFrame(columns=[*BAR_SCHEMA.names, "ingest_run"])
+
+
+def _newest_ns(bars: pd.DataFrame) -> int | None:
+    if bars.empty:
+        return None
+    return int(pd.DatetimeIndex(bars["event_timestamp"]).as_unit("ns").asi8.max())
 
 
 def _contract(bars: pd.DataFrame, created: pd.Timestamp) -> pd.DataFrame:

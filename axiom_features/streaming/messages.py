@@ -67,6 +67,51 @@ def decode(message: Message) -> dict[str, object]:
     return bar
 
 
+def decode_batch(
+    messages: Sequence[Message],
+) -> tuple[pd.DataFrame, list[Message], list[tuple[Message, Undecodable]]]:
+    """The bars of ``messages`` as one frame (``symbol``, ``event_timestamp`` UTC, OHLCV,
+    ``source``; a row per decodable message, in order), those messages, and the others with
+    what is wrong with them."""
+    kept: list[Message] = []
+    failed: list[tuple[Message, Undecodable]] = []
+    symbols: list[str] = []
+    stamps: list[int] = []
+    prices: list[list[float]] = []
+    sources: list[str] = []
+    for message in messages:
+        fields = message.fields
+        symbol = fields.get("symbol", "").strip()
+        try:
+            if not symbol:
+                raise Undecodable("missing:symbol", "field 'symbol' is missing or empty")
+            try:
+                stamp = int(fields["event_ns"])
+            except (KeyError, ValueError):
+                raise Undecodable(
+                    "type:event_timestamp", "field 'event_ns' is not a time"
+                ) from None
+            row = [_number(fields, name) for name in PRICE_FIELDS]
+        except Undecodable as exc:
+            failed.append((message, exc))
+            continue
+        kept.append(message)
+        symbols.append(symbol)
+        stamps.append(stamp)
+        prices.append(row)
+        sources.append(fields.get("source", "stream"))
+    values = np.array(prices, dtype=np.float64).reshape(len(kept), len(PRICE_FIELDS))
+    frame = pd.DataFrame(
+        {
+            "symbol": pd.Series(symbols, dtype=object),
+            "event_timestamp": pd.to_datetime(np.array(stamps, dtype=np.int64), utc=True),
+            **{name: values[:, j] for j, name in enumerate(PRICE_FIELDS)},
+            "source": pd.Series(sources, dtype=object),
+        }
+    )
+    return frame, kept, failed
+
+
 def published_ns(messages: Sequence[Message]) -> np.ndarray:
     """When each message was published (ns since the epoch; 0 when unknown)."""
     return np.array([int(m.fields.get(PUBLISHED, 0)) for m in messages], dtype=np.int64)
