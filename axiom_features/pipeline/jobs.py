@@ -22,6 +22,7 @@ from axiom_features.pipeline.transform_job import TransformResult, run_transform
 from axiom_features.quality.consensus.merge import ConsensusResult
 from axiom_features.quality.release import ReleaseResult
 from axiom_features.scaleout.settings import ComputeSettings, compute_settings
+from axiom_features.storage.settings import StorageSettings, storage_settings
 
 Progress = Callable[[int, int], None]
 
@@ -142,7 +143,7 @@ def transform(
             record.parameters["forced_over"] = [r.run_id for r in forced]
         record.inputs = ["lake:bars"]
         result = run_transform_job(
-            RepoPaths(root),
+            RepoPaths(root, storage=_profile_storage(root, profile)),
             symbols=symbols,
             views=views,
             workers=workers,
@@ -168,6 +169,15 @@ def _profile_compute(root: Path, profile: str | None) -> ComputeSettings | None:
     from axiom_features.feature_store import profile_yaml
 
     return compute_settings(profile_yaml(root, profile))
+
+
+def _profile_storage(root: Path, profile: str | None) -> StorageSettings | None:
+    """The storage settings of ``profile``'s ``feature_store.yaml``; None: the repo's own."""
+    if profile is None:
+        return None
+    from axiom_features.feature_store import profile_yaml
+
+    return storage_settings(profile_yaml(root, profile))
 
 
 def profile_offline_is_postgres(root: Path, profile: str) -> bool:
