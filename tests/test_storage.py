@@ -22,8 +22,11 @@ from moto.server import ThreadedMotoServer
 from ray.cluster_utils import Cluster
 
 from axiom_features.ingest import import_frame
+from axiom_features.lakes import transaction as transactions
 from axiom_features.lakes.bars import BarLake
+from axiom_features.lakes.checksums import sidecar
 from axiom_features.lakes.fundamentals import FundamentalsLake
+from axiom_features.lakes.history import keep_replaced, read_history
 from axiom_features.lakes.news import NewsLake
 from axiom_features.lakes.symbols import symbol_file
 from axiom_features.paths import RepoPaths
@@ -187,6 +190,45 @@ def test_a_ray_run_reads_lakes_from_the_bucket_and_writes_its_tables_there(
     assert set(result.batches_per_node) == alive and len(alive) == 2  # both nodes read S3
     assert _stored(repo) == local_run
     assert not repo.offline.exists()
+
+
+def test_a_decided_import_reaches_the_bucket_through_recover(s3_endpoint, tmp_path, monkeypatch):
+    """Staged beside the driver, decided by its manifest, published by ``recover`` after a
+    crash between the manifest and the uploads; an undecided one never reaches the bucket."""
+    repo = RepoPaths(tmp_path / "repo", storage=_bucket(s3_endpoint, "recover"))
+    storage = storage_of(repo)
+    bars = generate_bars(["AAPL", "BRK/B"], 20, seed=1, end=END, created_at=CREATED)
+    early = bars["event_timestamp"] < bars["event_timestamp"].iloc[10]
+    BarLake(repo).upsert(bars[early])
+
+    def crash(repo: RepoPaths, folder: Path) -> None:
+        raise RuntimeError("killed after the manifest")
+
+    monkeypatch.setattr(transactions, "_publish", crash)
+    with pytest.raises(RuntimeError), transactions.transaction(repo, "run-2") as staged:
+        BarLake(repo).upsert(bars[~early], transaction=staged)
+        stamp = pd.Timestamp(CREATED)
+        keep_replaced(repo, bars[early].head(1), run_id="r2", replaced_at=stamp, transaction=staged)
+    monkeypatch.undo()
+    assert len(BarLake(repo).read()) == early.sum()  # decided, not yet published
+    assert transactions.recover(repo) == {"run-2": "rolled forward"}
+    assert len(BarLake(repo).read()) == len(bars)
+    path = symbol_file(repo.bars, "BRK/B")
+    digest = hashlib.sha256(storage.read_bytes(path)).hexdigest()
+    assert storage.read_bytes(sidecar(path)).decode() == digest
+
+    # A second version of the history file: the stored one is read back from the bucket.
+    with transactions.transaction(repo, "run-3") as staged:
+        stamp = pd.Timestamp(CREATED) + pd.Timedelta(days=1)
+        keep_replaced(repo, bars[early].head(1), run_id="r3", replaced_at=stamp, transaction=staged)
+    assert read_history(repo, "AAPL")["replaced_by"].tolist() == ["r2", "r3"]
+
+    with pytest.raises(ValueError), transactions.transaction(repo, "run-4") as staged:
+        BarLake(repo).upsert(bars.assign(source="other"), transaction=staged)
+        raise ValueError("the import failed")
+    (transactions.transactions_dir(repo) / "run-5").mkdir(parents=True)  # undecided
+    assert transactions.recover(repo) == {"run-5": "rolled back"}
+    assert set(BarLake(repo).read().to_pandas()["source"]) == {"synthetic"}
 
 
 def test_names_never_leave_the_base(s3_endpoint, tmp_path):
