@@ -92,8 +92,6 @@ class Storage:
             return str(path)
         if not self.shares(path):
             raise ValueError(f"{path}: not one of the folders kept on {self.uri}")
-        if str(relative) == ".":
-            return self.base
         if self.local:
             return str(Path(self.base) / relative)
         return posixpath.join(self.base, str(relative))
