@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,18 @@ def test_demo_runs_the_whole_path_and_prints_online_features(feature_repo: Path)
     assert "quarantined" in out and "│ 3 " in out.split("quarantined", 1)[1][:40]
     profiles = list((feature_repo / "data" / "profiles").rglob("*.bin"))
     assert len(profiles) >= 9
+    # it ends by streaming two sessions of minute bars into the online store
+    live = out.split("live stream (", 1)[1]
+    published = int(re.search(r"bars published\s*│\s*([\d,]+)", live)[1].replace(",", ""))
+    online = int(re.search(r"bars online\s*│\s*([\d,]+)", live)[1].replace(",", ""))
+    assert published == online > 4 * 390  # every minute of two sessions for 4 symbols
+    assert re.search(r"dead letters\s*│\s*0\s", live)
+    assert re.search(r"latency p50 / p99\s*│\s*[\d,.]+ ms / [\d,.]+ ms", live)
+    bar_times = re.findall(r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC", live)
+    assert len(set(bar_times)) >= 2, live  # the watched feature changed as bars arrived
+    stream_dir = feature_repo / "data" / "stream"
+    assert (stream_dir / "appendonly.aof").exists() or (stream_dir / "appendonlydir").is_dir()
+    assert not (stream_dir / "redis.pid").exists()  # the embedded stream server was stopped
 
 
 @pytest.mark.e2e

@@ -16,10 +16,20 @@ from axiom_features.cli.support import console, fail_cleanly, summary_table
 @click.option("--symbols", default=20, show_default=True)
 @click.option("--days", default=504, show_default=True, help="Trading sessions of history.")
 @click.option("--workers", default=2, show_default=True)
+@click.option(
+    "--stream-sessions",
+    default=2,
+    show_default=True,
+    help="Sessions of minute bars streamed live at the end (0: none).",
+)
+@click.option("--stream-rate", default=500.0, show_default=True, help="Bars/s of the live feed.")
 @pass_context
 @fail_cleanly
-def demo(ctx: Context, symbols: int, days: int, workers: int):
-    """Synthetic bars → quality gate → TA-Lib features → Feast → online and training reads."""
+def demo(  # noqa: ANN201
+    ctx: Context, symbols: int, days: int, workers: int, stream_sessions: int, stream_rate: float
+):
+    """Synthetic bars → quality gate → TA-Lib features → Feast → online and training reads,
+    then minute bars streamed live into online features."""
     from axiom_features.cli.render import demo_report
     from axiom_features.pipeline.demo import run_demo
 
@@ -30,8 +40,12 @@ def demo(ctx: Context, symbols: int, days: int, workers: int):
         symbols=symbols,
         days=days,
         workers=workers,
+        stream_sessions=stream_sessions,
+        stream_rate=stream_rate,
         on_step=lambda message: console.print(f"[cyan]→[/] {message}"),
-        on_result=lambda step, value: console.print(step_result(step, value)),
+        on_result=lambda step, value: (
+            console.print(step_result(step, value)) if step in STEP_RESULTS else None
+        ),
     )
     # The closing screen: what follows the results already shown step by step.
     for renderable in islice(demo_report(result), len(STEP_RESULTS), None):

@@ -83,6 +83,10 @@ def demo_report(result) -> Iterator[RenderableType]:  # noqa: ANN001 - DemoResul
         yield causes_table(result.clean_monitoring.causes, "before the fault: drift root causes")
     if result.monitoring is not None:
         yield from monitoring_report(result.monitoring, focus=result.drift_feature_view)
+    if result.stream is not None:
+        from axiom_features.cli.render_stream import stream_report
+
+        yield from stream_report(result.stream)
 
 
 def monitoring_report(result, focus: str | None = None) -> Iterator[RenderableType]:  # noqa: ANN001

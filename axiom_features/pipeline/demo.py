@@ -17,9 +17,11 @@ from axiom_features.materialize.run_context import MaterializedView
 from axiom_features.ops.monitor import MonitorResult, monitor
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline import jobs
+from axiom_features.pipeline.demo_stream import StreamDemoResult, stream_minute_bars
 from axiom_features.pipeline.transform_job import TransformResult
 from axiom_features.synthetic.bars import generate_bars, vendor_frame
 from axiom_features.synthetic.fundamentals import generate_fundamentals, price_levels_of
+from axiom_features.synthetic.minute_bars import generate_minute_bars, sessions_before
 from axiom_features.synthetic.news import generate_news
 from monitoring.alert_routes import LogRouteConfig
 from monitoring.config import load_config
@@ -74,6 +76,8 @@ class DemoResult:
     drift_feature_view: str | None = None
     clean_monitoring: MonitorResult | None = None
     """The check of the clean period's last sessions, before the fault."""
+    stream: StreamDemoResult | None = None
+    """The minute bars of the last sessions, streamed to online features."""
 
 
 def write_incoming_csv(bars: pd.DataFrame, path: Path) -> Path:
@@ -105,6 +109,8 @@ def run_demo(
     workers: int = 2,
     now: datetime | None = None,
     drift: bool = True,
+    stream_sessions: int = 0,
+    stream_rate: float = 500.0,
     on_step: Callable[[str], None] = lambda message: None,
     on_result: Callable[[str, object], None] = lambda step, result: None,
 ) -> DemoResult:
@@ -113,14 +119,19 @@ def run_demo(
     With ``drift``, a second period of ``DRIFT_SESSIONS`` sessions follows in which the vendor
     reports volume in shares instead of lots (x100); it is imported, transformed and
     materialized like the first, then ``axiom monitor`` detects and alerts the drift.
+    With ``stream_sessions``, the daily bars end before the last ``stream_sessions`` sessions,
+    whose minute bars are finally played as a live feed at ``stream_rate`` bars/s through
+    the stream consumer into the online store.
     ``on_result(step, result)`` gets each step's result as soon as it is known (``import``,
-    ``transform``, ``materialize``, ``online``), so it can be shown at once.
+    ``transform``, ``materialize``, ``online``, ``stream``), so it can be shown at once.
     """
     now = now or datetime.now(UTC)
     paths = RepoPaths(root)
+    streamed = sessions_before(pd.Timestamp(now), stream_sessions) if stream_sessions else None
+    daily_end = streamed["open"].iloc[0].to_pydatetime() if streamed is not None else now
     on_step(f"generating {symbols} symbols x {days} sessions of synthetic bars (seed {seed})")
     extra = DRIFT_SESSIONS if drift else 0
-    all_bars = generate_bars(symbols, days + extra, seed=seed, end=now)
+    all_bars = generate_bars(symbols, days + extra, seed=seed, end=daily_end)
     sessions = all_bars["event_timestamp"].drop_duplicates().sort_values()
     cutoff = sessions.iloc[days - 1]
     bars = all_bars[all_bars["event_timestamp"] <= cutoff].reset_index(drop=True)
@@ -177,6 +188,15 @@ def run_demo(
         entity_df=entity_df, features=store.get_feature_service("all_features")
     ).to_df()
     feature_cols = [c for c in training.columns if c not in ("symbol", "event_timestamp")]
+    stream = None
+    if streamed is not None:
+        newest = all_bars.sort_values("event_timestamp").groupby("symbol").tail(1)
+        minute_bars = generate_minute_bars(newest, streamed, seed=seed, source="synthetic")
+        first, last = streamed.index[0], streamed.index[-1]
+        on_step(f"live: {len(streamed)} sessions of minute bars ({first:%Y-%m-%d} .. "
+                f"{last:%Y-%m-%d}) through the stream into online features")  # fmt: skip
+        stream = stream_minute_bars(root, minute_bars, rate=stream_rate, on_step=on_step)
+        on_result("stream", stream)
     return DemoResult(
         incoming_file=incoming,
         imported=imported,
@@ -191,6 +211,7 @@ def run_demo(
         monitoring=monitoring,
         drift_feature_view=DRIFT_VIEW if drift else None,
         clean_monitoring=clean_monitoring,
+        stream=stream,
     )
 
 
