@@ -116,11 +116,12 @@ def is_session(days: pd.DatetimeIndex, exchange: str = "XNYS") -> pd.Series:
     calendar is built over the years of ``days`` only.
     """
     cal = calendar_covering(days.to_series(), exchange)
-    local = days.tz_convert(cal.tz)
+    codes, distinct = pd.factorize(days, use_na_sentinel=False)  # few instants, many rows
+    local = pd.DatetimeIndex(distinct).tz_convert(cal.tz)
     if exchange_name(exchange) in MARKET_CALENDARS.values():
         local = local - pd.Timedelta(microseconds=1)
-    local_days = local.normalize().tz_localize(None)
-    return pd.Series(local_days.isin(cal.sessions), index=days)
+    local_days = local.tz_localize(None).normalize()
+    return pd.Series(local_days.isin(cal.sessions)[codes], index=days)
 
 
 def close_of_dates(dates: pd.Series, exchange: str = "XNYS") -> pd.Series:

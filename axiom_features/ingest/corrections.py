@@ -32,7 +32,10 @@ def find_corrections(lake: BarLake, accepted: pd.DataFrame) -> pd.DataFrame:
     Keeps ``accepted``'s index.
     """
     found = []
+    held = set(lake.symbols())
     for symbol, rows in accepted.groupby("symbol", sort=True):
+        if str(symbol) not in held:
+            continue
         stored = lake.read_symbol(str(symbol))
         if stored.empty:
             continue

@@ -34,8 +34,9 @@ def _encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def iter_csv(path: Path, chunk_rows: int = 200_000) -> Iterator[RawFile]:
-    """The file's rows in chunks of at most ``chunk_rows``, each row with its physical line."""
+def iter_csv(path: Path, chunk_rows: int = 200_000, start_row: int = 0) -> Iterator[RawFile]:
+    """The file's rows in chunks of at most ``chunk_rows``, each row with its physical line;
+    the first ``start_row`` rows are skipped (counted, not handed out)."""
     encoding = _encoding(path)
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         first = ""
@@ -57,6 +58,9 @@ def iter_csv(path: Path, chunk_rows: int = 200_000) -> Iterator[RawFile]:
             for row in reader:
                 begin, previous = previous + 1, reader.line_num
                 if not any(field.strip() for field in row):
+                    continue
+                if seen < start_row:
+                    seen += 1
                     continue
                 rows.append(row)
                 lines.append(start_line + begin)

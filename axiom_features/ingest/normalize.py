@@ -16,6 +16,7 @@ from axiom_features.calendar import close_of_dates
 from axiom_features.contracts import BAR_SCHEMA, NUMERIC_BAR_COLUMNS, PRICE_COLUMNS
 from axiom_features.ingest.columns import ColumnMap, map_columns
 from axiom_features.ingest.errors import IngestError
+from axiom_features.ingest.plain_values import plain_floats, plain_symbols, plain_timestamps
 from axiom_features.ingest.raw import RawFile, as_symbols, as_text
 from axiom_features.ingest.timestamps import UTC_DTYPE, to_utc
 from axiom_features.quality.gate import RULE_SEPARATOR
@@ -46,16 +47,37 @@ def to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return numbers, bad
 
 
+def _column(raw: RawFile, name: str) -> pd.Series:
+    """A column as read; text read into Arrow is handed on as Python strings, as the CSV
+    reader gives it."""
+    values = raw.frame[name]
+    return values.astype(object) if raw.text is not None else values
+
+
+def _floats(raw: RawFile, name: str) -> tuple[pd.Series, np.ndarray]:
+    """:func:`to_float` of a column, in one vectorised pass when its text is plain."""
+    if raw.text is not None:
+        numbers = plain_floats(raw.text.column(name).combine_chunks())
+        if numbers is not None:
+            return pd.Series(numbers, index=raw.frame.index), np.zeros(len(numbers), dtype=bool)
+    return to_float(_column(raw, name))
+
+
 def _timestamps(
     raw: RawFile, mapping: ColumnMap, timezone: str, calendar: str
 ) -> tuple[pd.Series, np.ndarray]:
-    values = raw.frame[mapping.columns["event_timestamp"]]
+    name = mapping.columns["event_timestamp"]
+    if raw.text is not None and mapping.time_of_day is None:
+        stamps = plain_timestamps(raw.text.column(name).combine_chunks())
+        if stamps is not None:
+            return stamps, np.zeros(len(stamps), dtype=bool)
+    values = _column(raw, name)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         present = values.notna()
     else:
         values = as_text(values)
         if mapping.time_of_day is not None:
-            times = as_text(raw.frame[mapping.time_of_day]).fillna("")
+            times = as_text(_column(raw, mapping.time_of_day)).fillna("")
             values = (values + " " + times).str.strip().where(values.notna(), None)
         present = values.notna()
     stamps = to_utc(values, timezone)
@@ -83,7 +105,12 @@ def date_only(values: pd.Series) -> pd.Series:
 def _symbols(raw: RawFile, mapping: ColumnMap) -> pd.Series:
     """The symbol column, else the file's name, as the vendor spells it (:func:`as_symbols`)."""
     if "symbol" in mapping.columns:
-        return as_symbols(raw.frame[mapping.columns["symbol"]])
+        name = mapping.columns["symbol"]
+        if raw.text is not None:
+            symbols = plain_symbols(raw.text.column(name).combine_chunks())
+            if symbols is not None:
+                return pd.Series(symbols, index=raw.frame.index, dtype=object)
+        return as_symbols(_column(raw, name))
     return pd.Series(raw.path.stem.strip(), index=raw.frame.index, dtype=object)
 
 
@@ -106,7 +133,7 @@ def normalize(
         raw, mapping, timezone, calendar
     )
     for column in NUMERIC_BAR_COLUMNS:
-        bars[column], flags[f"type:{column}"] = to_float(raw.frame[mapping.columns[column]])
+        bars[column], flags[f"type:{column}"] = _floats(raw, mapping.columns[column])
     notes = list(raw.notes)
     ignored = False
     if use_adjusted:
@@ -115,7 +142,9 @@ def normalize(
     elif "adj_close" in mapping.columns:
         ignored = True
         notes.append(f"column '{mapping.columns['adj_close']}' ignored (use_adjusted is off)")
-    bars["created_timestamp"] = pd.Series([pd.Timestamp(created_at)] * n, dtype=UTC_DTYPE)
+    bars["created_timestamp"] = pd.Series(pd.Timestamp(created_at), index=bars.index).astype(
+        UTC_DTYPE
+    )
     bars["source"] = source
     bars = bars[BAR_SCHEMA.names]
     return NormalizedFile(raw, bars, _join(flags, n), notes, adj_close_ignored=ignored)
@@ -127,7 +156,7 @@ def _adjust(
     """Scale open/high/low/close by adj_close / close where both are usable numbers."""
     if "adj_close" not in mapping.columns:
         raise IngestError(f"{raw.name}: use_adjusted is on but there is no 'Adj Close' column")
-    adj, flags["type:adj_close"] = to_float(raw.frame[mapping.columns["adj_close"]])
+    adj, flags["type:adj_close"] = _floats(raw, mapping.columns["adj_close"])
     flags["not_null:adj_close"] = (adj.isna().to_numpy()) & ~flags["type:adj_close"]
     factor = (adj / bars["close"]).to_numpy()
     usable = np.isfinite(factor)

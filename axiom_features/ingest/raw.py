@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 NULL_TOKENS = frozenset(
     {"", "#N/A", "#N/A N/A", "#NA", "-NaN", "-nan", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
@@ -27,6 +28,9 @@ class RawFile:
     """What the reader noticed or decided, e.g. a delimiter other than ','."""
     flags: dict[str, np.ndarray] = field(default_factory=dict)
     """Rule name → rows the reader already found faulty (e.g. a wrong field count)."""
+    text: pa.Table | None = None
+    """The same rows as Arrow text columns, when a reader has them (:mod:`.plain_csv`):
+    conversions then run on whole columns (:mod:`.plain_values`)."""
 
     @property
     def name(self) -> str:

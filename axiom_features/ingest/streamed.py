@@ -31,9 +31,10 @@ import pyarrow.parquet as pq
 
 from axiom_features.contracts import BAR_KEY, NUMERIC_BAR_COLUMNS, QUARANTINE_SCHEMA, conform
 from axiom_features.ingest.corrections import settle
-from axiom_features.ingest.csv_stream import iter_csv
 from axiom_features.ingest.locations import located, quarantine_table
+from axiom_features.ingest.new_symbols import store_accepted
 from axiom_features.ingest.normalize import NormalizedFile
+from axiom_features.ingest.plain_csv import iter_plain_csv
 from axiom_features.ingest.stamps import stamp_rows
 from axiom_features.lakes.bars import BarLake, UpsertResult
 from axiom_features.lakes.history import keep_replaced
@@ -116,7 +117,7 @@ def stream_csv(
     staging.mkdir(parents=True)
     totals, memory, lake = StreamTotals(), KeyMemory(), BarLake(repo)
     try:
-        for raw in iter_csv(path, chunk_rows):
+        for raw in iter_plain_csv(path, chunk_rows):
             part: NormalizedFile = convert(raw)
             bars = part.bars
             keys, values = KeyMemory.hashes(bars)
@@ -171,7 +172,9 @@ def _count_corrections(totals: StreamTotals, found: pd.DataFrame, replacing: pd.
 
 
 def _bucket(symbols: pd.Series) -> np.ndarray:
-    return np.fromiter((zlib.crc32(str(s).encode()) % BUCKETS for s in symbols), dtype=np.int64)
+    codes, uniques = pd.factorize(symbols.to_numpy(dtype=object), use_na_sentinel=False)
+    buckets = [zlib.crc32(str(s).encode()) % BUCKETS for s in uniques]
+    return np.asarray(buckets, dtype=np.int64)[codes]
 
 
 def _stage(
@@ -188,11 +191,11 @@ def _stage(
         accepted = accepted.drop(index=replacing)
     if len(accepted):
         buckets = _bucket(accepted["symbol"])
+        table = pa.Table.from_pandas(accepted, preserve_index=False)
         for b in np.unique(buckets):
-            rows = accepted[buckets == b]
             path = staging / f"accepted-{b:02d}" / f"{chunk:06d}.parquet"
             path.parent.mkdir(exist_ok=True)
-            rows.to_parquet(path, index=False)
+            pq.write_table(table.filter(buckets == b), path)
     if len(gate.rejected):
         table = quarantine_table(gate, [part], run_id)
         pq.write_table(table, staging / f"held-{chunk:06d}.parquet")
@@ -213,8 +216,9 @@ def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -
             if fresh.num_rows:
                 write_quarantine(fresh, repo, run_id, tx)
         for folder in sorted(staging.glob("accepted-*")):
-            frame = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
-            stored = stored.plus(lake.upsert(frame.reset_index(drop=True), tx))
+            parts = [pq.read_table(p) for p in sorted(folder.glob("*.parquet"))]
+            rows = pa.concat_tables([t.replace_schema_metadata(None) for t in parts])
+            stored = stored.plus(store_accepted(lake, rows, tx))
         replacements = sorted(staging.glob("replace-*.parquet"))
         if replacements:
             frame = pd.concat([pd.read_parquet(p) for p in replacements], ignore_index=True)

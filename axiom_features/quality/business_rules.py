@@ -18,7 +18,6 @@ from axiom_features.quality.outliers.series import (
     column,
     daily_symbols,
     expected_closes,
-    ordered,
 )
 from axiom_features.quality.rules import Rule, Severity, derived_rule
 
@@ -68,7 +67,7 @@ def split_jumps(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
 
     Such a gap is what an unadjusted split looks like; the series is not split-adjusted.
     """
-    series = ordered(frame)
+    series = ctx.ordered(frame)
     flags = np.zeros(len(frame), dtype=bool)
     if not len(series.order):
         return flags
@@ -91,11 +90,13 @@ def unknown_symbols(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
 
 def invalid_symbols(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
     """Symbols no store can hold as given: empty, control characters, too long."""
-    return np.fromiter(
-        (isinstance(s, str) and symbol_problem(s) is not None for s in frame["symbol"]),
+    codes, uniques = pd.factorize(frame["symbol"].to_numpy(dtype=object), use_na_sentinel=True)
+    bad = np.fromiter(
+        (isinstance(s, str) and symbol_problem(s) is not None for s in uniques),
         dtype=bool,
-        count=len(frame),
+        count=len(uniques),
     )
+    return np.append(bad, False)[codes]  # a missing symbol (code -1) is not_null's concern
 
 
 MAX_PRICE = 1e9
@@ -118,7 +119,7 @@ def _detector_flags(name: str):  # noqa: ANN202 - a Derive
     detect = DETECTORS[name]
 
     def derive(frame: pd.DataFrame, ctx: GateContext) -> np.ndarray:
-        found = detect(frame, calendar=ctx.calendar)
+        found = detect(frame, calendar=ctx.calendar, series=ctx.ordered(frame))
         ctx.findings.append(found)
         flags = np.zeros(len(frame), dtype=bool)
         flags[found["row"].to_numpy()] = True

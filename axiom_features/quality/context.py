@@ -25,6 +25,18 @@ class GateContext:
     findings: list[pd.DataFrame] = field(default_factory=list)
     """Per-row details (value, threshold) that detector rules left for the report."""
 
+    _series: dict[int, tuple[pd.DataFrame, object]] = field(default_factory=dict, repr=False)
+
+    def ordered(self, frame: pd.DataFrame):  # noqa: ANN201 - outliers.series.Ordered
+        """``frame``'s per-series time order, computed once per batch for every rule."""
+        from axiom_features.quality.outliers.series import ordered
+
+        known = self._series.get(id(frame))
+        if known is None or known[0] is not frame:
+            known = (frame, ordered(frame))
+            self._series = {id(frame): known}
+        return known[1]
+
     def finding_frame(self) -> pd.DataFrame:
         """Every detail recorded, in the detectors' findings columns."""
         from axiom_features.quality.outliers.findings import FINDING_COLUMNS, empty_findings

@@ -17,6 +17,9 @@ Methods and default thresholds (daily units; all per symbol, in time order):
 - ``calendar_gap``: for daily series, sessions of the exchange calendar missing between two
   consecutive bars (the finding is on the later bar; ``value`` = sessions missing).
 - ``volume_anomaly``: robust ``|z| > 6`` of log volume (bars with volume > 0; 20 needed).
+
+Each takes ``series`` (``ordered(bars)``) when the caller already has it, so one gate sorts
+its batch once for every detector.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 
 from axiom_features.quality.outliers.findings import empty_findings, findings
 from axiom_features.quality.outliers.series import (
+    Ordered,
     column,
     daily_symbols,
     expected_closes,
@@ -42,10 +46,14 @@ MIN_HISTORY = 20
 
 
 def reverting_spikes(
-    bars: pd.DataFrame, k: float = 8.5, k_move: float = 4.0, **_: object
+    bars: pd.DataFrame,
+    k: float = 8.5,
+    k_move: float = 4.0,
+    series: Ordered | None = None,
+    **_: object,
 ) -> pd.DataFrame:
     """One-bar price spikes that revert on the next bar."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     r = log_returns(bars, series)
     z = robust_z(r, series.group, MIN_HISTORY)
     z_next, r_next = series.following(z), series.following(r)
@@ -101,18 +109,22 @@ def _outshone(hit: np.ndarray, strength: np.ndarray, first: np.ndarray) -> np.nd
     return weaker
 
 
-def return_outliers(bars: pd.DataFrame, k: float = 8.0, **_: object) -> pd.DataFrame:
+def return_outliers(
+    bars: pd.DataFrame, k: float = 8.0, series: Ordered | None = None, **_: object
+) -> pd.DataFrame:
     """Returns far outside the symbol's usual range (robust z-score)."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     z = robust_z(log_returns(bars, series), series.group, MIN_HISTORY)
     with np.errstate(invalid="ignore"):
         hit = np.abs(z) > k
     return findings(bars, series.order[hit], "return_outlier", z[hit], k, "robust z of return")
 
 
-def stale_prices(bars: pd.DataFrame, min_repeats: int = 2, **_: object) -> pd.DataFrame:
+def stale_prices(
+    bars: pd.DataFrame, min_repeats: int = 2, series: Ordered | None = None, **_: object
+) -> pd.DataFrame:
     """Closes repeated unchanged over a run of bars."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     close = column(bars, "close", series)
     same = close == series.previous(close)
     runs = run_lengths(same, series.first)
@@ -122,9 +134,11 @@ def stale_prices(bars: pd.DataFrame, min_repeats: int = 2, **_: object) -> pd.Da
     )
 
 
-def zero_volume_runs(bars: pd.DataFrame, min_run: int = 3, **_: object) -> pd.DataFrame:
+def zero_volume_runs(
+    bars: pd.DataFrame, min_run: int = 3, series: Ordered | None = None, **_: object
+) -> pd.DataFrame:
     """Consecutive bars without volume."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     runs = run_lengths(column(bars, "volume", series) == 0, series.first)
     hit = runs >= min_run
     return findings(
@@ -132,9 +146,11 @@ def zero_volume_runs(bars: pd.DataFrame, min_run: int = 3, **_: object) -> pd.Da
     )
 
 
-def calendar_gaps(bars: pd.DataFrame, calendar: str = "XNYS", **_: object) -> pd.DataFrame:
+def calendar_gaps(
+    bars: pd.DataFrame, calendar: str = "XNYS", series: Ordered | None = None, **_: object
+) -> pd.DataFrame:
     """Trading sessions missing between consecutive bars of a daily series."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     if not len(series.order):
         return empty_findings()
     stamps = bars["event_timestamp"].iloc[series.order].reset_index(drop=True)
@@ -149,9 +165,11 @@ def calendar_gaps(bars: pd.DataFrame, calendar: str = "XNYS", **_: object) -> pd
     )
 
 
-def volume_anomalies(bars: pd.DataFrame, k: float = 6.0, **_: object) -> pd.DataFrame:
+def volume_anomalies(
+    bars: pd.DataFrame, k: float = 6.0, series: Ordered | None = None, **_: object
+) -> pd.DataFrame:
     """Volumes far outside the symbol's usual range (robust z of log volume)."""
-    series = ordered(bars)
+    series = series if series is not None else ordered(bars)
     volume = column(bars, "volume", series)
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.where(volume > 0, np.log(volume), np.nan)

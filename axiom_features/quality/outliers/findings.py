@@ -46,7 +46,7 @@ def findings(
         {
             "row": rows.astype(np.int64),
             "symbol": bars["symbol"].to_numpy()[rows],
-            "event_timestamp": bars["event_timestamp"].to_numpy()[rows],
+            "event_timestamp": bars["event_timestamp"].iloc[rows].to_numpy(),
             "detector": detector,
             "value": np.asarray(value, dtype=np.float64),
             "threshold": float(threshold),

@@ -45,10 +45,7 @@ def ordered(bars: pd.DataFrame) -> Ordered:
     """Each (symbol, source) series in time order; a repeated timestamp keeps its first bar."""
     valid = (bars["symbol"].notna() & bars["event_timestamp"].notna()).to_numpy()
     positions = np.flatnonzero(valid)
-    keys = bars["symbol"].iloc[positions].astype(str)
-    if "source" in bars:
-        keys = keys + "\x1f" + bars["source"].iloc[positions].astype(str)
-    codes, _ = pd.factorize(keys.to_numpy())
+    codes = _series_codes(bars, positions)
     stamps = pd.DatetimeIndex(bars["event_timestamp"].iloc[positions]).as_unit("us").asi8
     sort = np.lexsort((stamps, codes))
     group, stamps = codes[sort], stamps[sort]
@@ -57,6 +54,17 @@ def ordered(bars: pd.DataFrame) -> Ordered:
     sort, group = sort[~repeat], group[~repeat]
     first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
     return Ordered(order=positions[sort], group=group, first=first)
+
+
+def _series_codes(bars: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    """A code per (symbol, source) as text, numbered in order of first appearance."""
+    symbols, _ = pd.factorize(bars["symbol"].iloc[positions].astype(str).to_numpy())
+    if "source" not in bars:
+        return symbols
+    sources, names = pd.factorize(bars["source"].iloc[positions].astype(str).to_numpy())
+    pairs = symbols.astype(np.int64) * max(len(names), 1) + sources
+    codes, _ = pd.factorize(pairs)
+    return codes
 
 
 def column(bars: pd.DataFrame, name: str, series: Ordered) -> np.ndarray:
@@ -101,12 +109,22 @@ def run_lengths(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
     return out
 
 
+def _distinct(stamps: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's code and the distinct instants of ``stamps``: a batch of bars holds few
+    (one per session), so time zones are looked up once per instant, not per row."""
+    codes, distinct = pd.factorize(stamps, use_na_sentinel=False)
+    return codes, pd.Series(distinct)
+
+
 def expected_closes(stamps: pd.Series, calendar: str) -> pd.Series:
     """The session close (UTC) of each instant's local exchange date; NaT off the calendar."""
     cal = calendar_covering(stamps, calendar)
-    local = stamps.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
     closes = cal.schedule["close"]
-    return local.map(closes).astype("datetime64[us, UTC]")
+
+    codes, instants = _distinct(stamps)
+    local = instants.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
+    found = local.map(closes).astype("datetime64[us, UTC]")
+    return found.iloc[codes].set_axis(stamps.index)
 
 
 def daily_symbols(bars: pd.DataFrame, at_close: np.ndarray, min_rows: int = 5) -> np.ndarray:
@@ -122,5 +140,6 @@ def session_positions(stamps: pd.Series, calendar: str) -> np.ndarray:
     """Index of each instant's local date among the sessions of a calendar covering them (next
     session if off): differences between positions count sessions."""
     cal = calendar_covering(stamps, calendar)
-    local = stamps.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
-    return cal.sessions.searchsorted(pd.DatetimeIndex(local))
+    codes, instants = _distinct(stamps)
+    local = instants.dt.tz_convert(cal.tz).dt.tz_localize(None).dt.normalize()
+    return cal.sessions.searchsorted(pd.DatetimeIndex(local))[codes]
