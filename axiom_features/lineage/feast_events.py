@@ -3,8 +3,8 @@ same place as the platform's, through the OpenLineage client's environment confi
 
 Feast imports the OpenLineage client (and every transport it ships) the first time a store
 emits; with ``AXIOM_LINEAGE=off`` the store's integration is switched off, so that import
-never happens. The client runs :class:`~axiom_features.lineage.feast_producer.ProducerFilled`
-on each event before the file transport writes it.
+never happens. The client writes through
+:class:`~axiom_features.lineage.feast_transport.FeastFileTransport` (loaded by name).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from axiom_features.lakes.provenance import provenance_enabled
 if TYPE_CHECKING:
     from feast import FeatureStore
 
-TRANSFORMER = "axiom_features.lineage.feast_producer.ProducerFilled"
+TRANSPORT = "axiom_features.lineage.feast_transport.FeastFileTransport"
 
 
 def feast_lineage_environment(root: Path) -> dict[str, str]:
@@ -29,11 +29,8 @@ def feast_lineage_environment(root: Path) -> dict[str, str]:
     path = root / "data" / "lineage" / "feast_events.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "OPENLINEAGE__TRANSPORT__TYPE": "transform",
-        "OPENLINEAGE__TRANSPORT__TRANSFORMER_CLASS": TRANSFORMER,
-        "OPENLINEAGE__TRANSPORT__TRANSPORT__TYPE": "file",
-        "OPENLINEAGE__TRANSPORT__TRANSPORT__LOG_FILE_PATH": str(path),
-        "OPENLINEAGE__TRANSPORT__TRANSPORT__APPEND": "true",
+        "OPENLINEAGE__TRANSPORT__TYPE": TRANSPORT,
+        "OPENLINEAGE__TRANSPORT__LOG_FILE_PATH": str(path),
     }
 
 
@@ -42,6 +39,7 @@ _OURS = "AXIOM_FEAST_LINEAGE"
 _KEYS = (
     "OPENLINEAGE_DISABLED",
     "OPENLINEAGE__TRANSPORT__TYPE",
+    "OPENLINEAGE__TRANSPORT__LOG_FILE_PATH",
     "OPENLINEAGE__TRANSPORT__TRANSFORMER_CLASS",
     "OPENLINEAGE__TRANSPORT__TRANSPORT__TYPE",
     "OPENLINEAGE__TRANSPORT__TRANSPORT__LOG_FILE_PATH",
