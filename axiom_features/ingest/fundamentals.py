@@ -7,7 +7,9 @@ a number keeps the row out, with its physical line and the reason: ``rows_in == 
 rejected`` always. Dates without a zone are UTC; a filing date without a time of day is
 taken as public at the end of that UTC day, so a filing is never visible to a bar that
 closed before it. Outflows (capex, dividends, buybacks) are stored as positive amounts
-whatever sign the vendor used. Re-importing a file adds nothing (the lake's key).
+whatever sign the vendor used. Re-importing a file adds nothing (the lake's key). Under a
+run, each stored row keeps the run, the file and its line, and the run's manifest the file's
+sha256 (:mod:`axiom_features.lakes.provenance`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from axiom_features.ingest.fundamental_values import (
 )
 from axiom_features.ingest.raw import RawFile
 from axiom_features.lakes.fundamentals import FundamentalsLake
+from axiom_features.lakes.provenance import stamp_one_file
 from axiom_features.paths import RepoPaths
 
 
@@ -73,13 +76,16 @@ class FundamentalsImportResult:
 
 
 def import_fundamentals_csv(
-    path: Path | str, repo: RepoPaths, *, source: str = "file"
+    path: Path | str, repo: RepoPaths, *, source: str = "file", run_id: str | None = None
 ) -> FundamentalsImportResult:
-    """Read a fundamentals CSV, store its valid rows in the lake, report the rest."""
+    """Read a fundamentals CSV, store its valid rows in the lake, report the rest.
+
+    With ``run_id`` (the import run) each stored row is stamped with its vendor line."""
     raw = read_csv(Path(path))
     filings, reasons = to_contract(raw, source=source, created_at=datetime.now(UTC))
     ok = (reasons == "").to_numpy()
-    stored = FundamentalsLake(repo).upsert(filings[ok])
+    accepted = stamp_one_file(repo, run_id, raw.name, filings[ok], raw.lines[ok])
+    stored = FundamentalsLake(repo).upsert(accepted)
     rejections = tuple(
         Rejection(int(line), str(reason))
         for line, reason in zip(raw.lines[~ok], reasons[~ok], strict=True)

@@ -8,7 +8,9 @@ Column names are matched ignoring case, spaces, dots, dashes and underscores:
 
 Times with an offset (``Z``, ``+02:00``) are converted to UTC; times without one are UTC.
 Every row read is either accepted (and offered to the lake) or rejected with reasons naming
-the file, the row and the column: ``rows_in == accepted + rejected``, always.
+the file, the row and the column: ``rows_in == accepted + rejected``, always. Each stored row
+keeps the run, the file and its line, and the run's manifest the file's sha256
+(:mod:`axiom_features.lakes.provenance`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from axiom_features.ingest.timestamps import UTC_DTYPE, to_utc
 from axiom_features.lakes.bars import write_parquet_atomic
 from axiom_features.lakes.news import NewsLake
 from axiom_features.lakes.paths import news_quarantine
+from axiom_features.lakes.provenance import stamp_one_file
 from axiom_features.paths import RepoPaths
 from axiom_features.quality.quarantine import json_records
 
@@ -154,7 +157,8 @@ def import_news_csv(
     accepted = news[~bad].assign(source=source, created_timestamp=now)
     accepted["published_at"] = accepted["published_at"].astype(UTC_DTYPE)
     accepted["created_timestamp"] = accepted["created_timestamp"].astype(UTC_DTYPE)
-    stored = NewsLake(repo).upsert(accepted[NEWS_SCHEMA.names])
+    accepted = stamp_one_file(repo, run_id, raw.name, accepted[NEWS_SCHEMA.names], raw.lines[~bad])
+    stored = NewsLake(repo).upsert(accepted)
 
     rejections = pd.DataFrame(
         {

@@ -2,7 +2,8 @@
 
 A row's key is (symbol, fiscal_period, filing_timestamp), so a restatement (a later filing
 of the same quarter) is a new row next to the original. Offering a row whose key is stored
-adds nothing: the stored row is kept, and differing values are counted as a conflict.
+adds nothing: the stored row is kept, and differing values are counted as a conflict. Each
+row keeps the import run, file number and line it came from (:mod:`.stamped_store`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from axiom_features.contracts.fundamentals import (
     NUMERIC_FUNDAMENTAL_COLUMNS,
 )
 from axiom_features.lakes.paths import fundamentals_dir
-from axiom_features.lakes.symbol_store import SymbolStore
+from axiom_features.lakes.stamped_store import StampedStore
 from axiom_features.paths import RepoPaths
 from axiom_features.storage.repo import storage_of
 
@@ -27,8 +28,9 @@ def empty_fundamentals() -> pd.DataFrame:
     return FUNDAMENTALS_SCHEMA.empty_table().to_pandas()
 
 
-class FundamentalsLake(SymbolStore):
-    """Filings under ``data/lake/fundamentals``: ``<SYMBOL>.parquet``, sorted by filing time."""
+class FundamentalsLake(StampedStore):
+    """Filings under ``data/lake/fundamentals``: ``<SYMBOL>.parquet``, sorted by filing time,
+    each with its provenance stamp."""
 
     def __init__(self, repo: RepoPaths) -> None:
         super().__init__(
@@ -43,4 +45,4 @@ class FundamentalsLake(SymbolStore):
 
     def read(self, symbol: str) -> pd.DataFrame:
         """Every stored filing of ``symbol`` sorted by ``filing_timestamp`` (empty if none)."""
-        return self.read_symbol(symbol)
+        return super().read(symbol)

@@ -2,6 +2,7 @@
 
 A row's key is (symbol, published_at, headline, source); every other value is a receipt
 time, so storing a row whose key is already there adds nothing (and is never a conflict).
+Each row keeps the import run, file number and line it came from (:mod:`.stamped_store`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pandas as pd
 
 from axiom_features.contracts.news import NEWS_KEY, NEWS_SCHEMA
 from axiom_features.lakes.paths import news_root
-from axiom_features.lakes.symbol_store import SymbolStore
+from axiom_features.lakes.stamped_store import StampedStore
 from axiom_features.paths import RepoPaths
 from axiom_features.storage.repo import storage_of
 
@@ -22,7 +23,7 @@ def empty_news() -> pd.DataFrame:
     return NEWS_SCHEMA.empty_table().to_pandas()
 
 
-class NewsLake(SymbolStore):
+class NewsLake(StampedStore):
     """Headlines under ``data/lake/news``: ``<SYMBOL>.parquet`` per symbol, in the news contract."""
 
     def __init__(self, repo: RepoPaths) -> None:
@@ -38,4 +39,4 @@ class NewsLake(SymbolStore):
 
     def read(self, symbol: str) -> pd.DataFrame:
         """The headlines of ``symbol`` sorted by ``published_at`` (no rows if none stored)."""
-        return self.read_symbol(symbol)
+        return super().read(symbol)

@@ -87,3 +87,14 @@ def with_provenance_columns(table: pa.Table) -> pa.Table:
         if field.name not in table.column_names:
             table = table.append_column(field, pa.nulls(table.num_rows, field.type))
     return table
+
+
+def stamp_one_file(
+    repo: RepoPaths, run_id: str | None, name: str, rows: pd.DataFrame, lines: np.ndarray
+) -> pd.DataFrame:
+    """``rows`` read from the one file ``name`` with the run, file number 0 and each row's
+    line, the file kept in the run's manifest; unchanged without a run or with lineage off."""
+    if run_id is None or not provenance_enabled():
+        return rows
+    write_manifest(repo, run_id, [name])
+    return stamp(rows, run_id, np.zeros(len(rows), dtype=np.int32), lines)

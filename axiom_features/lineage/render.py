@@ -24,10 +24,18 @@ def render_trace(t: Trace) -> str:
     )
     w = t.input_window
     lines.append(f"  input bars    {w['first_bar']} .. {w['last_bar']} ({w['bars']} bars)")
+    if "filings" in w:
+        lines.append(f"  filings       {w['filings']} ({', '.join(w['fiscal_periods'])})")
+    if "headlines" in w:
+        lines.append(
+            f"  headlines     {w['headlines']} ({w['first_headline']} .. {w['last_headline']})"
+        )
     for rows in t.lake_rows:
         spans = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in rows.lines[:6])
         more = " …" if len(rows.lines) > 6 else ""
-        lines.append(f"  lake rows     {rows.rows} from {rows.file} lines {spans}{more}")
+        lines.append(
+            f"  lake rows     {rows.rows} {rows.lake} rows from {rows.file} lines {spans}{more}"
+        )
         lines.append(f"                sha256 {rows.sha256}, import run {rows.import_run}")
         lines.append(
             f"                passed {len(rows.rules_passed)} gate rules, "

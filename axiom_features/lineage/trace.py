@@ -2,9 +2,10 @@
 
 A value is found in its offline table (the row at or before ``at``, or the row the online
 store serves); the row's ``created_timestamp`` names the transform run that wrote it; the
-view version names the catalogue definition; the definition's warm-up gives the input
-window; the lake rows in that window carry the import run, file number and line each came
-from, and the run's manifest gives the file's path and sha256. The import's verdict gives the
+view version names the catalogue definition; the definition (its family, warm-up and
+parameters, :mod:`.inputs`) gives the input bars, filings or headlines; those lake rows carry
+the import run, file number and line each came from, and the run's manifest gives the file's
+path and sha256. The import's verdict gives the
 rules the rows passed (and findings, the warnings on those lines); the materialization run
 and the drift reports complete the chain.
 
@@ -22,15 +23,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from axiom_features.lakes.bars import BarLake
-from axiom_features.lakes.provenance import PROVENANCE_COLUMNS, read_manifest
+from axiom_features.lakes.paths import fundamentals_dir, news_root
+from axiom_features.lakes.provenance import read_manifest
+from axiom_features.lakes.symbols import symbol_file
+from axiom_features.lineage.inputs import (
+    FUNDAMENTALS,
+    SENTIMENT,
+    bar_window,
+    family_of,
+    filings_read,
+    headlines_read,
+    position_at,
+    read_stamped,
+)
 from axiom_features.lineage.revision import run_revision
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog, RunRecord
 from axiom_features.pipeline.versions import load_snapshot
+
+
+FILING_COLUMNS = ("fiscal_period", "period_end", "filing_timestamp")
 
 
 class TraceError(LookupError):
@@ -49,6 +64,8 @@ class LakeRows:
     rows: int
     rules_passed: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    lake: str = "bars"
+    """The lake the rows are in: ``bars``, ``fundamentals`` or ``news``."""
 
 
 @dataclass
@@ -70,8 +87,11 @@ class Trace:
 
     @property
     def resolved_to_files(self) -> bool:
-        """Every input bar resolved to a vendor file and line."""
-        return bool(self.lake_rows) and all(r.file and r.lines for r in self.lake_rows)
+        """Every input row (bars, and the filings or headlines of those families) resolved
+        to a vendor file, its lines and its sha256."""
+        return bool(self.lake_rows) and all(
+            r.file and r.lines and r.sha256 for r in self.lake_rows
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,8 +140,7 @@ class Tracer:
         version = (pq.read_schema(path).metadata or {}).get(b"view_version", b"").decode()
         definition = self._definition(view, version, feature)
         run = self._transform_run(view, created)
-        warmup = int(definition.get("warmup", 0))
-        window, lake = self._lake_rows(symbol, ts, warmup)
+        window, lake = self._lake_rows(symbol, ts, definition)
         value = table[feature].to_numpy()[index]
         return Trace(
             view=view,
@@ -234,19 +253,19 @@ class Tracer:
 
     # -- the lake ----------------------------------------------------------------------------
 
-    def _lake_rows(self, symbol: str, ts: pd.Timestamp, warmup: int) -> tuple[dict, list[LakeRows]]:
+    def _lake_rows(
+        self, symbol: str, ts: pd.Timestamp, definition: dict[str, Any]
+    ) -> tuple[dict, list[LakeRows]]:
+        """The input window and the lake rows behind the value (:mod:`.inputs`)."""
+        family = family_of(definition)
+        warmup = int(definition.get("warmup", 0))
         path = BarLake(self.repo).path(symbol)
         if not path.exists():
             raise TraceError(f"no lake file {path} for symbol {symbol!r}")
-        names = pq.read_schema(path).names
-        columns = ["event_timestamp", *[c for c in PROVENANCE_COLUMNS if c in names]]
-        table = pq.read_table(path, columns=columns)
-        stamps = table["event_timestamp"]
-        last = (
-            int(pc.sum(pc.less_equal(stamps, pa.scalar(ts.as_unit("us"), stamps.type))).as_py()) - 1
-        )
-        first = max(0, last - warmup)
-        rows = table.slice(first, last - first + 1)
+        bars = read_stamped(path, "event_timestamp")
+        stamps = bars["event_timestamp"]
+        last = position_at(stamps, ts.as_unit("us"))
+        rows = bar_window(bars, last, 0 if family == FUNDAMENTALS else warmup)
         window = {
             "first_bar": _iso(rows["event_timestamp"][0].as_py()) if rows.num_rows else None,
             "last_bar": _iso(rows["event_timestamp"][-1].as_py()) if rows.num_rows else None,
@@ -254,11 +273,35 @@ class Tracer:
             "warmup": warmup,
             "series_first_bar": _iso(stamps[0].as_py()) if len(stamps) else None,
         }
-        if "ingest_run" not in names:
-            return window, [LakeRows(None, None, None, [], rows.num_rows)]
-        return window, self._group(rows)
+        found = self._group("bars", rows)
+        if family == FUNDAMENTALS:
+            filings = self._side_lake(fundamentals_dir(self.repo), symbol, FILING_COLUMNS)
+            chosen = filings_read(filings, ts.as_unit("us"), definition)
+            window["filings"] = chosen.num_rows
+            window["fiscal_periods"] = chosen["fiscal_period"].to_pylist()
+            found += self._group("fundamentals", chosen)
+        elif family == SENTIMENT:
+            news = self._side_lake(news_root(self.repo), symbol, ("published_at",))
+            chosen = headlines_read(news, bars, last, warmup) if last >= 0 else news.slice(0, 0)
+            published = chosen["published_at"]
+            window["headlines"] = chosen.num_rows
+            window["first_headline"] = _iso(published[0].as_py()) if len(published) else None
+            window["last_headline"] = _iso(published[-1].as_py()) if len(published) else None
+            found += self._group("news", chosen)
+        return window, found
 
-    def _group(self, rows: pa.Table) -> list[LakeRows]:
+    def _side_lake(self, folder: Path, symbol: str, columns: tuple[str, ...]) -> pa.Table:
+        path = symbol_file(folder, symbol)
+        if not path.exists():
+            raise TraceError(f"no lake file {path} for symbol {symbol!r}")
+        return read_stamped(path, *columns)
+
+    def _group(self, lake: str, rows: pa.Table) -> list[LakeRows]:
+        """``rows`` grouped by import run and vendor file, lines as ranges."""
+        if rows.num_rows == 0:
+            return []
+        if "ingest_run" not in rows.column_names:
+            return [LakeRows(None, None, None, [], rows.num_rows, lake=lake)]
         runs = rows["ingest_run"].to_pylist()
         files = rows["ingest_file"].to_pylist()
         lines = rows["ingest_line"].to_pylist()
@@ -279,6 +322,7 @@ class Tracer:
                     rows=len(found),
                     rules_passed=sorted((verdict or {}).get("rules", {})),
                     warnings=self._warnings(run, name, found) if run and name else [],
+                    lake=lake,
                 )
             )
         return out

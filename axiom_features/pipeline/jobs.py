@@ -369,7 +369,9 @@ def ingest_fundamentals(root: Path, path: Path, *, source: str = "file"):  # noq
         "fundamentals",
         path,
         source,
-        lambda record: import_fundamentals_csv(path, RepoPaths(root), source=source),
+        lambda record: import_fundamentals_csv(
+            path, RepoPaths(root), source=source, run_id=record.run_id
+        ),
     )
 
 

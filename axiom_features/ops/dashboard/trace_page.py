@@ -3,7 +3,8 @@
 ``/trace?target=VIEW:FEATURE&symbol=S`` traces the latest offline value, ``&at=T`` the value
 a training row at ``T`` gets, ``&online=1`` the value the online store serves. Each step
 names what the terminal trace names: offline row, transform run and code revision,
-catalogue definition, input bars, lake rows (vendor file, lines, sha256, gate rules),
+catalogue definition, input bars (and filings or headlines), lake rows of each lake (vendor
+file, lines, sha256, gate rules),
 materialization, profile and drift.
 """
 
@@ -63,12 +64,18 @@ def trace_table(t: Trace) -> str:
             f"{e(str(w['first_bar']))} .. {e(str(w['last_bar']))} ({e(str(w['bars']))} bars)",
         ),  # fmt: skip
     ]
+    if "filings" in w:
+        rows.append(_row("filings", f"{w['filings']} ({e(', '.join(w['fiscal_periods']))})"))
+    if "headlines" in w:
+        rows.append(_row("headlines", f"{w['headlines']} ({e(str(w['first_headline']))} .. "
+                         f"{e(str(w['last_headline']))})"))  # fmt: skip
     for lake in t.lake_rows:
         warned = f", {len(lake.warnings)} warning(s)" if lake.warnings else ""
         rows.append(
             _row(
                 "lake rows",
-                f"{lake.rows} rows from <code class='vendor-file'>{e(str(lake.file))}</code> "
+                f"{lake.rows} {e(lake.lake)} rows from "
+                f"<code class='vendor-file'>{e(str(lake.file))}</code> "
                 f"lines <span class='lines'>{e(_lines(lake.lines))}</span><br>"
                 f"sha256 <code>{e(str(lake.sha256))}</code><br>import run "
                 f"{e(str(lake.import_run))}; passed {len(lake.rules_passed)} gate rules{warned}",
