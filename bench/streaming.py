@@ -3,13 +3,14 @@
 A repo with 500 symbols' history (every bar-based view transformed, Feast applied, the
 fast Redis online store) is built once and cached; each run copies it.
 
-- ``latency_500_bars_per_s``: a consumer (its own process) reads the stream while bars are
-  published at 500 bars/s for ``LATENCY_SECONDS``; a prober takes the newest published bar
-  every ``PROBE_EVERY`` seconds and polls ``get_online_features`` (with event timestamps)
-  until that bar's row is readable: milliseconds from publish to readable. Baseline
+- ``latency_500_bars_per_s``: a consumer (its own process) warms its state from the lake,
+  then reads the stream while bars are published at 500 bars/s for ``LATENCY_SECONDS``; a
+  prober takes the newest published bar every ``PROBE_EVERY`` seconds and polls
+  ``get_online_features`` (with event timestamps) until that bar's row is readable:
+  milliseconds from publish to readable. Baseline
   ``batch_path``: one new bar through today's commands in the same run (ingest, transform of
   that symbol, incremental materialize).
-- ``throughput``: ``THROUGHPUT_DAYS`` sessions of all symbols published first, then consumed;
+- ``throughput``: ``REPLAY_DAYS`` sessions of all symbols published first, then consumed;
   bars per second of the consumer from its first to its last micro-batch, and its peak RSS.
 """
 
@@ -43,13 +44,14 @@ SYMBOLS = int(os.environ.get("BENCH_STREAM_SYMBOLS", "500"))
 HISTORY_DAYS = 280
 THROUGHPUT_DAYS = 10
 """Sessions generated for the throughput case."""
-REPLAY_DAYS = int(os.environ.get("BENCH_STREAM_REPLAY_DAYS", "4"))
+REPLAY_DAYS = int(os.environ.get("BENCH_STREAM_REPLAY_DAYS", "10"))
 """Sessions of all symbols the throughput case replays (at most ``THROUGHPUT_DAYS``)."""
 LATENCY_SECONDS = float(os.environ.get("BENCH_STREAM_LATENCY_SECONDS", "60"))
 RATE = 500.0
 PROBE_EVERY = 0.1
 PROBE_TIMEOUT = 10.0
-WARM_SECONDS = 30.0
+WARM_SECONDS = 600.0
+"""Longest wait for the consumer to warm its state before publishing starts."""
 FLUSH_SECONDS = 3600.0
 """Lake and offline appends are left out of both cases: one flush rewrites every symbol's
 offline files (500 x 21) whatever the number of bars."""
@@ -115,6 +117,7 @@ def _consume(root: Path, url: str, source: str, report: Any) -> None:
 
     settings = ConsumerSettings(source=source, batch_size=2000, flush_seconds=FLUSH_SECONDS)
     consumer = StreamConsumer(root, settings, RedisStreamsTransport(url))
+    report.put({"ready": True})
     first: list[float] = []
     process = consumer.process
 
@@ -140,7 +143,9 @@ def _stop(child: Any, queue: Any) -> dict[str, Any]:
     child.join()
     last: dict[str, Any] = {"bars": 0, "seconds": 0.0, "batches": 0, "rss_mb": 0.0}
     while not queue.empty():
-        last = queue.get()
+        item = queue.get()
+        if "ready" not in item:
+            last = item
     return last
 
 
@@ -203,7 +208,7 @@ def latency(root: Path, url: str, live: pd.DataFrame) -> dict[str, Any]:
     queue = FORK.Queue()
     child = FORK.Process(target=_consume, args=(root, url, source, queue))
     child.start()
-    time.sleep(WARM_SECONDS)  # the consumer warms its state from the lake
+    queue.get(timeout=WARM_SECONDS)  # the consumer has warmed its state from the lake
     view = bar_views()[0]
     feature = f"{view.name}:{view.features[0].name}"
     store = jobs.open_store(root)

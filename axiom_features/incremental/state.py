@@ -27,7 +27,7 @@ from axiom_features.incremental.window_families import (
     MarketTail,
     window_views,
 )
-from axiom_features.incremental.window_panel import build_panel, panel_rows
+from axiom_features.incremental.window_panel import build_panel, panel_rows, prepare_market
 from transforms.catalogue import catalogue
 from transforms.families import family_named
 from transforms.specs import ViewSpec
@@ -59,6 +59,9 @@ class IncrementalState:
     revise_from: int | None = None
     """Oldest time (ns) of rows returned earlier that later bars changed (market-reading
     views); :func:`revise` returns them again."""
+    newest_rows: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
+    """Per symbol: time and market-reading views' values of the newest row returned, so a
+    revision of that row recomputes only the features that read the market."""
 
     @property
     def feature_names(self) -> list[str]:
@@ -110,6 +113,8 @@ def warm(history: pd.DataFrame, views: Sequence[ViewSpec] | None = None) -> Incr
         history_ = BarHistory(times, arrays)
         handles = TalibHandles(talib_views, history_.arrays()) if talib_views else None
         state.symbols[str(symbol)] = SymbolState(history_, handles)
+    if _market_groups(state):
+        prepare_market(state.market)
     return state
 
 
@@ -156,6 +161,10 @@ def update(state: IncrementalState, bars: pd.DataFrame) -> pd.DataFrame:
         touched.setdefault(symbol, []).append(i)
     closes = pd.DataFrame({"symbol": symbols, "event_timestamp": stamps, "close": values["close"]})
     _update_windows(state, closes, touched, out, names)
+    kept = [names.index(name) for name in _market_view_features(state)]
+    if kept:
+        for symbol, rows in touched.items():
+            state.newest_rows[symbol] = (int(times[rows[-1]]), out[rows[-1], kept].copy())
     frame = pd.DataFrame(out, columns=names)
     frame.insert(0, "event_timestamp", stamps)
     frame.insert(0, "symbol", symbols)
@@ -209,11 +218,11 @@ def _update_windows(
     histories = [state.symbols[s].history for s in symbols]
     panel = build_panel(symbols, histories, TAIL_BARS + newest)
     columns = panel_rows(groups, panel, state.market, newest)
+    target = np.concatenate([touched[s] for s in symbols])
+    source_row = np.repeat(np.arange(len(symbols)), [len(touched[s]) for s in symbols])
+    source_column = np.concatenate([np.arange(newest - len(touched[s]), newest) for s in symbols])
     for name, values in columns.items():
-        j = position[name]
-        for row, symbol in enumerate(symbols):
-            rows = touched[symbol]
-            out[rows, j] = values[row, newest - len(rows) :]
+        out[target, position[name]] = values[source_row, source_column]
 
 
 def _market_groups(state: IncrementalState) -> dict[str, list[ViewSpec]]:
@@ -246,22 +255,76 @@ def _revisions(state: IncrementalState, since: int, touched: dict[str, list[int]
             revised.append((symbol, first, end))
     if not revised:
         return _no_revisions(state)
+    names = _market_view_features(state)
+    known = [
+        (symbol, first, end)
+        for symbol, first, end in revised
+        if end - first == 1
+        and state.newest_rows.get(symbol, (None,))[0]
+        == int(state.symbols[symbol].history.times()[first])
+        and first == state.symbols[symbol].history.size - 1
+    ]
+    if known:
+        only = {
+            f.name
+            for views in groups.values()
+            for v in views
+            for f in v.features
+            if any(i.split(":")[0] == "market" for i in f.inputs)
+        }
+        chosen = set(known)
+        unknown = [r for r in revised if r not in chosen]
+        frames = [_known_revisions(state, groups, known, names, only)]
+        if unknown:
+            frames.append(_evaluated_revisions(state, groups, unknown))
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return _evaluated_revisions(state, groups, revised)
+
+
+def _market_view_features(state: IncrementalState) -> list[str]:
+    return [f.name for views in _market_groups(state).values() for v in views for f in v.features]
+
+
+def _known_revisions(
+    state: IncrementalState,
+    groups: dict[str, list[ViewSpec]],
+    known: list[tuple[str, int, int]],
+    names: list[str],
+    only: set[str],
+) -> pd.DataFrame:
+    """Revisions of symbols' newest rows: the market-reading features computed again, the
+    others as returned before."""
+    symbols = [symbol for symbol, _, _ in known]
+    histories = [state.symbols[symbol].history for symbol in symbols]
+    panel = build_panel(symbols, histories, TAIL_BARS + 1)
+    columns = panel_rows(groups, panel, state.market, 1, only=only)
+    held = np.stack([state.newest_rows[symbol][1] for symbol in symbols])
+    frame = pd.DataFrame(held, columns=names)
+    for name, values in columns.items():
+        frame[name] = values[:, 0]
+    stamps = np.array([h.last_time for h in histories], dtype=np.int64)
+    frame.insert(0, "event_timestamp", pd.to_datetime(stamps, utc=True))
+    frame.insert(0, "symbol", symbols)
+    return frame
+
+
+def _evaluated_revisions(
+    state: IncrementalState, groups: dict[str, list[ViewSpec]], revised: list[tuple[str, int, int]]
+) -> pd.DataFrame:
+    """Revisions of any rows: every feature of the market-reading views evaluated again."""
     histories = [state.symbols[symbol].history for symbol, _, _ in revised]
     newest = max(h.size - first for h, (_, first, _) in zip(histories, revised, strict=True))
     panel = build_panel([symbol for symbol, _, _ in revised], histories, TAIL_BARS + newest)
     columns = panel_rows(groups, panel, state.market, newest)
-    keys, stamps, picks = [], [], []
+    keys, stamps, source_row, source_column = [], [], [], []
     for row, (history, (symbol, first, end)) in enumerate(zip(histories, revised, strict=True)):
         begin = newest - (history.size - first)
         keys.extend([symbol] * (end - first))
         stamps.append(history.times()[first:end])
-        picks.append((row, begin, begin + end - first))
-    frame = pd.DataFrame(
-        {
-            name: np.concatenate([values[r, b:e] for r, b, e in picks])
-            for name, values in columns.items()
-        }
-    )
+        source_row.append(np.full(end - first, row))
+        source_column.append(np.arange(begin, begin + end - first))
+    rows, columns_at = np.concatenate(source_row), np.concatenate(source_column)
+    frame = pd.DataFrame({name: values[rows, columns_at] for name, values in columns.items()})
     frame.insert(0, "event_timestamp", pd.to_datetime(np.concatenate(stamps), utc=True))
     frame.insert(0, "symbol", keys)
     return frame

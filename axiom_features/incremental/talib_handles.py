@@ -86,18 +86,21 @@ class _OpenPlan:
 
 
 def _open_plan(calls: Sequence[StreamCall], handles: Sequence[Handle]) -> _OpenPlan:
-    outputs = [len(h.value) if isinstance(h.value, tuple) else 1 for h in handles]
+    values = [h.value for h in handles]
+    outputs = [len(v) if isinstance(v, tuple) else 1 for v in values]
     order = sorted(range(len(calls)), key=lambda i: (outputs[i] > 1, calls[i].call.inputs))
     groups: dict[tuple[bool, tuple[str, ...]], list[Callable[..., Any]]] = {}
     single_from, single_rows, multi = [], [], []
     warm_rows, warm_until, post_rows = [], [], []
+    singles = 0
     for i in order:
         call = calls[i].call
         groups.setdefault((outputs[i] > 1, call.inputs), []).append(handles[i].update)
         if outputs[i] == 1:
             for _, row, _, _ in call.targets:
-                single_from.append(sum(1 for j in order[: order.index(i)] if outputs[j] == 1))
+                single_from.append(singles)
                 single_rows.append(row)
+            singles += 1
         else:
             multi.append(tuple((index, row) for index, row, _, _ in call.targets))
         for _, row, warmup, post in call.targets:
@@ -107,7 +110,7 @@ def _open_plan(calls: Sequence[StreamCall], handles: Sequence[Handle]) -> _OpenP
                 post_rows.append(row)
     return _OpenPlan(
         groups=tuple((inputs, tuple(methods)) for (_, inputs), methods in groups.items()),
-        singles=sum(1 for n in outputs if n == 1),
+        singles=singles,
         single_from=np.array(single_from, dtype=np.intp),
         single_rows=np.array(single_rows, dtype=np.intp),
         multi=tuple(multi),
@@ -145,6 +148,8 @@ class TalibHandles:
                 self.handles[i] = _opened(stream_call.stream, arrays, None, call.parameters)
                 if self.handles[i] is not None:
                     opened.append(i)
+        if self._plan is None and self.complete:
+            self._plan = _open_plan(self.calls, self.handles)
         return opened
 
     @property

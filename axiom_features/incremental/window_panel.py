@@ -111,6 +111,12 @@ class _PanelRegime(regime.RegimeInputs):
             )
 
 
+def prepare_market(market: MarketTail) -> None:
+    """Compute the market's correlations now (a warm state answers its first bars sooner)."""
+    for window in _correlation_windows():
+        market.correlation_mean(window)
+
+
 def _correlation_windows() -> set[int]:
     """Windows of the regime features that read the market's mean pairwise correlation."""
     return {
@@ -145,16 +151,19 @@ def panel_rows(
     panel: Panel,
     market: MarketTail | None,
     newest: int,
+    only: set[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every feature of ``groups`` (views by family) on the last ``newest`` bars of the
-    panel: ``(symbols, newest)`` per feature name."""
+    """Every feature of ``groups`` (views by family; those named in ``only`` when given) on
+    the last ``newest`` bars of the panel: ``(symbols, newest)`` per feature name."""
     columns: dict[str, np.ndarray] = {}
     for family, views in groups.items():
+        features = [f for v in views for f in v.features if only is None or f.name in only]
+        if not features:
+            continue
         context = _context(family, panel, market, newest)
         estimators = ESTIMATORS[family]
         with np.errstate(all="ignore"):
-            for view in views:
-                for feature in view.features:
-                    values = estimators[feature.function](context, **feature.parameters)
-                    columns[feature.name] = np.asarray(values, dtype=np.float64)[:, -newest:]
+            for feature in features:
+                values = estimators[feature.function](context, **feature.parameters)
+                columns[feature.name] = np.asarray(values, dtype=np.float64)[:, -newest:]
     return columns
