@@ -127,8 +127,18 @@ class DaySketch:
         header = {
             "day": self.day,
             "columns": {
-                name: [c.n, c.null, c.nan, c.inf, c.count, c.mean, c.m2, len(blob),
-                       c.repeats, c.jumps]
+                name: [
+                    c.n,
+                    c.null,
+                    c.nan,
+                    c.inf,
+                    c.count,
+                    c.mean,
+                    c.m2,
+                    len(blob),
+                    c.repeats,
+                    c.jumps,
+                ]
                 for (name, c), blob in zip(self.columns.items(), blobs, strict=True)
             },
         }
@@ -168,9 +178,42 @@ def merge_days(sketches: Iterable[DaySketch]) -> DaySketch:
     return DaySketch(first, merged)
 
 
-def day_keys(stamps: pd.Series) -> np.ndarray:
-    """``YYYY-MM-DD`` (UTC) of each timestamp."""
-    return pd.to_datetime(stamps, utc=True).dt.strftime("%Y-%m-%d").to_numpy()
+NANOS_PER_DAY = 86_400_000_000_000
+
+
+def _nanoseconds(stamps: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """UTC nanoseconds since the epoch of each timestamp (naive ones taken as UTC)."""
+    dtype = getattr(stamps, "dtype", None)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        index = pd.DatetimeIndex(stamps).tz_convert("UTC")
+    elif dtype is not None and dtype.kind == "M":
+        index = pd.DatetimeIndex(stamps)
+    else:
+        index = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True))
+    return index.as_unit("ns").asi8
+
+
+def _day_numbers(stamps: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """Days since the epoch (UTC) of each timestamp, as int64."""
+    return _nanoseconds(stamps) // NANOS_PER_DAY
+
+
+def _time_of_day(nanos: np.ndarray) -> np.ndarray:
+    """Hours UTC of each time (whole seconds): ``hour + minute / 60 + second / 3600``."""
+    seconds = (nanos % NANOS_PER_DAY) // 1_000_000_000
+    return seconds // 3600 + (seconds % 3600 // 60) / 60 + (seconds % 60) / 3600
+
+
+def _day_labels(numbers: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` of each day number (days since the epoch), as Python strings."""
+    return np.datetime_as_string(numbers.astype("datetime64[D]"), unit="D").astype(object)
+
+
+def day_keys(stamps: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` (UTC) of each timestamp (each distinct day formatted once)."""
+    numbers = _day_numbers(stamps)
+    days, inverse = np.unique(numbers, return_inverse=True)
+    return _day_labels(days)[inverse.reshape(-1)]
 
 
 def profile_days(
@@ -183,45 +226,92 @@ def profile_days(
     """``{day: (sketch, rows)}`` for every UTC day in ``frame[time_column]``.
 
     ``columns`` defaults to every float column plus :data:`TIME_OF_DAY`. Repeats and
-    jumps are counted when ``frame`` has ``symbol_column``.
+    jumps are counted when ``frame`` has ``symbol_column``. Counts and moments of a day are
+    taken for all its columns at once (one ``(columns, rows)`` block per day).
     """
     names = (
         list(columns)
         if columns is not None
         else [c for c in frame.columns if c != time_column and frame[c].dtype.kind == "f"]
     )
-    keys = day_keys(frame[time_column])
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
-    days, starts = np.unique(keys, return_index=True)
-    bounds = [*starts.tolist(), len(keys)]
+    nanos = _nanoseconds(frame[time_column])
+    numbers = nanos // NANOS_PER_DAY
+    order = np.argsort(numbers, kind="stable")
+    days, starts = np.unique(numbers[order], return_index=True)
+    bounds = [*starts.tolist(), len(order)]
     raw = {name: frame[name].to_numpy(dtype=np.float64) for name in names}
     if columns is None:
-        stamps = pd.to_datetime(frame[time_column], utc=True)
-        raw[TIME_OF_DAY] = (
-            stamps.dt.hour + stamps.dt.minute / 60 + stamps.dt.second / 3600
-        ).to_numpy(dtype=np.float64)
+        raw[TIME_OF_DAY] = _time_of_day(nanos).astype(np.float64)
     steps = (
-        _steps(frame[symbol_column].to_numpy(), frame[time_column].to_numpy(), raw)
+        _steps(pd.factorize(frame[symbol_column])[0], nanos, raw)
         if symbol_column in frame.columns
         else {}
     )
-    values = {name: v[order] for name, v in raw.items()}
-    steps = {name: (repeat[order], jump[order]) for name, (repeat, jump) in steps.items()}
+    labels = _day_labels(days)
+    block = np.empty((len(raw), len(order)))
+    for row, values in enumerate(raw.values()):
+        np.take(values, order, out=block[row])
+    repeats, jumps = _step_counts(list(raw), steps, order, starts)
     result: dict[str, tuple[DaySketch, int]] = {}
     with np.errstate(invalid="ignore"):
-        for i, day in enumerate(days):
+        for i, day in enumerate(labels):
             a, b = bounds[i], bounds[i + 1]
-            columns = {
-                n: ColumnSketch.of(
-                    v[a:b],
-                    steps[n][0][a:b] if n in steps else None,
-                    steps[n][1][a:b] if n in steps else None,
-                )
-                for n, v in values.items()
-            }
-            result[str(day)] = (DaySketch(str(day), columns), b - a)
+            sketches = _day_columns(block[:, a:b], list(raw), repeats[:, i], jumps[:, i])
+            result[str(day)] = (DaySketch(str(day), sketches), b - a)
     return result
+
+
+def _step_counts(
+    names: list[str],
+    steps: dict[str, tuple[np.ndarray, np.ndarray]],
+    order: np.ndarray,
+    starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Repeats and jumps per column and day, ``(columns, days)`` (zeros without steps)."""
+    shape = (len(names), len(starts))
+    if not steps or not len(order):
+        return np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
+    counts = []
+    for which in (0, 1):
+        flags = np.zeros((len(names), len(order)), dtype=np.int64)
+        for row, name in enumerate(names):
+            if name in steps:
+                flags[row] = steps[name][which][order]
+        counts.append(np.add.reduceat(flags, starts, axis=1))
+    return counts[0], counts[1]
+
+
+def _day_columns(
+    block: np.ndarray, names: list[str], repeats: np.ndarray, jumps: np.ndarray
+) -> dict[str, ColumnSketch]:
+    """The column sketches of one day's ``(columns, rows)`` block: what
+    :meth:`ColumnSketch.of` gives each column, counts and moments taken for all at once."""
+    nan = np.isnan(block)
+    nans = nan.sum(axis=1)
+    infs = np.isinf(block).sum(axis=1)
+    kept_counts = block.shape[1] - nans
+    total = np.where(nan, 0.0, block).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        means = total / kept_counts
+    deviations = np.where(nan, 0.0, block - means[:, None])
+    m2s = (deviations * deviations).sum(axis=1)
+    sketches = {}
+    for row, name in enumerate(names):
+        count, inf = int(kept_counts[row]), int(infs[row])
+        kll = kll_doubles_sketch(DAY_KLL_K)
+        if count:
+            kll.update(block[row] if count == block.shape[1] else block[row][~nan[row]])
+        if inf:
+            mean = m2 = np.nan
+        elif count:
+            mean, m2 = float(means[row]), float(m2s[row])
+        else:
+            mean = m2 = 0.0
+        sketches[name] = ColumnSketch(
+            block.shape[1], int(nans[row]), int(nans[row]), inf, count, mean, m2, kll,
+            int(repeats[row]), int(jumps[row]),
+        )  # fmt: skip
+    return sketches
 
 
 def _steps(
@@ -243,8 +333,8 @@ def _steps(
             prev[0] = np.nan
             prev[1:] = s[:-1]
             repeat = same & (s == prev)
-            jump = same & np.isfinite(s) & np.isfinite(prev) & (
-                np.abs(s - prev) > JUMP * np.abs(prev)
+            jump = (
+                same & np.isfinite(s) & np.isfinite(prev) & (np.abs(s - prev) > JUMP * np.abs(prev))
             )
             result[name] = (repeat[back], jump[back])
     return result
