@@ -53,12 +53,21 @@ def time_bound(moment: datetime) -> pa.Scalar:
 def rows_in_range(table: pa.Table, start: pa.Scalar | None, end: pa.Scalar | None) -> pa.Table:
     """Rows with ``start <= event_timestamp <= end`` (an open bound is None)."""
     stamps = table.column("event_timestamp")
+    if table.num_rows == 0 or _all_between(stamps, start, end):
+        return table
     keep = pa.array([True] * table.num_rows)
     if start is not None:
         keep = pc.and_(keep, pc.greater_equal(stamps, start.cast(stamps.type)))
     if end is not None:
         keep = pc.and_(keep, pc.less_equal(stamps, end.cast(stamps.type)))
     return table.filter(keep)
+
+
+def _all_between(stamps: pa.ChunkedArray, start: pa.Scalar | None, end: pa.Scalar | None) -> bool:
+    bounds = pc.min_max(stamps)
+    after = start is None or pc.greater_equal(bounds["min"], start.cast(stamps.type)).as_py()
+    before = end is None or pc.less_equal(bounds["max"], end.cast(stamps.type)).as_py()
+    return bool(after and before)
 
 
 def values_digest(table: pa.Table, skip: Iterable[str] = ("created_timestamp",)) -> str:

@@ -29,10 +29,12 @@ def backfill(
     symbols: Sequence[str] | None = None,
     created: datetime | None = None,
     profile_days: bool = True,
+    workers: int = 2,
     force: bool = False,
     wait: float = 0.0,
 ) -> BackfillResult:
-    """Recompute ``[start, end]`` of ``views`` for ``symbols`` (default: all) from the lake.
+    """Recompute ``[start, end]`` of ``views`` for ``symbols`` (default: all) from the lake,
+    in ``workers`` processes (the bytes written do not depend on it).
 
     The run record keeps what a replay needs: the parameters, ``created`` and the sha256 of
     every lake file read (``input_hashes``), and the values digest of each view and symbol's
@@ -51,7 +53,9 @@ def backfill(
     with view_job(root, COMMAND, names, params, force=force, wait=wait) as record:
         record.parameters["input_hashes"] = input_hashes(repo)
         record.inputs = ["lake:bars"]
-        result = backfill_range(repo, start, end, created=created, views=views, symbols=symbols)
+        result = backfill_range(
+            repo, start, end, created=created, views=views, symbols=symbols, workers=workers
+        )
         result.run_id = record.run_id
         record.parameters["output_digests"] = result.digests
         record.outputs = [f"offline:{v}" for v in result.views]
