@@ -277,8 +277,17 @@ def batch_path(root: Path, bar: pd.DataFrame) -> float:
     return time.perf_counter() - started
 
 
+def _cpu_share_seconds() -> float:
+    """Seconds for a fixed pure-Python loop: it grows as other work takes the cores, so it
+    tells how much of a core the benchmark's processes got."""
+    started = time.perf_counter()
+    sum(range(10_000_000))
+    return round(time.perf_counter() - started, 3)
+
+
 def main() -> None:
     load = os.getloadavg()
+    loop_before = _cpu_share_seconds()
     redis = BenchRedis()
     url = redis.url(DB)
     bars = _bars()
@@ -299,6 +308,7 @@ def main() -> None:
     print(f"batch path for one bar: {baseline:.1f} s", flush=True)
 
     bars_per_second = tp["bars"] / tp["seconds"] if tp["seconds"] else 0.0
+    loop_after = _cpu_share_seconds()
     write_result(
         "streaming",
         versions=package_versions("feast", "redis", "ta-lib", "numpy", "pandas"),
@@ -310,6 +320,8 @@ def main() -> None:
             "online_store": "Redis (AxiomFastRedisOnlineStore)",
             "redis": redis.kind,
             "load_average_at_start": [round(x, 2) for x in load],
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "python_loop_seconds_at_start_and_end": [loop_before, loop_after],
             "cpus": os.cpu_count(),
         },
         cases=[

@@ -190,14 +190,14 @@ def update_with_revisions(
     return rows, revise(state)
 
 
-def _time_order(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _time_order(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
     """Positions of ``bars`` in time order, then symbol (stable); with their times (ns),
     symbols and timestamps (UTC) in that order."""
-    stamps = pd.to_datetime(bars["event_timestamp"], utc=True)
+    stamps = pd.DatetimeIndex(pd.to_datetime(bars["event_timestamp"], utc=True))
     times = _nanoseconds(stamps)
     symbols = bars["symbol"].astype(str).to_numpy()
     order = np.lexsort((symbols.astype(str), times))
-    return order, times[order], symbols[order], stamps.to_numpy()[order]
+    return order, times[order], symbols[order], stamps[order]
 
 
 def _update_windows(

@@ -5,8 +5,8 @@ order, gap) → the batch gate's row rules (on arrays: :mod:`.row_checks`) → i
 features (every symbol of the batch at once) → online store (one pipelined write) →
 acknowledge. Accepted bars and their feature rows are appended to the lake and the offline
 tables every ``flush_seconds`` (and when the consumer stops), in one transaction with the
-stream position they reach: rewriting a symbol's files per bar would cost more than
-everything else together.
+stream position they reach, on a background thread while the consumer goes on (rewriting a
+symbol's files per bar would cost more than everything else together).
 
 A bar joins the market row of its time, which changes the market-reading features (risk,
 regime) of the other symbols' rows at that time. Those rows are revised once the stream has
@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,8 @@ class StreamConsumer:
         self.unstored: list[tuple[pd.DataFrame, pd.DataFrame]] = []
         self.position: str | None = None
         self.flushed_at = time.monotonic()
+        self._flushing: threading.Thread | None = None
+        self._flush_error: BaseException | None = None
         self.unrevised_since: float | None = None
         """When rows first waited for a revision (monotonic seconds; None: none waits)."""
 
@@ -192,7 +195,7 @@ class StreamConsumer:
                 ):
                     break
             if time.monotonic() - self.flushed_at > s.flush_seconds:
-                self.flush()
+                self.flush(wait=False)
 
     def _catch_up(self) -> None:
         """Re-apply the bars acknowledged after the lake's stored position (not stored yet)."""
@@ -221,26 +224,59 @@ class StreamConsumer:
         if len(revised):
             self.unstored.append((_NO_BARS, revised))
 
-    def flush(self) -> None:
-        """Append the accepted bars and feature rows not stored yet, with their position."""
+    def flush(self, wait: bool = True) -> None:
+        """Append the accepted bars and feature rows not stored yet, with their position.
+
+        ``wait=False`` stores them on a background thread while the consumer goes on (one
+        flush at a time, in order; while one runs, the next waits for the following call).
+        A flush holds a prefix of the stream up to its position, so a consumer killed at any
+        point resumes from the last complete one.
+        """
+        if not wait and self._flushing is not None and self._flushing.is_alive():
+            return
+        self._join_flush()
         self.flushed_at = time.monotonic()
         if self.position is None:
             return
         self.revise()
         bars = [b for b, _ in self.unstored if len(b)]
-        features = [f for _, f in self.unstored]
-        created = pd.Timestamp(datetime.now(UTC)).floor("us").to_pydatetime()
-        append_stream_bars(
-            self.repo,
-            self.run_id or "stream",
-            pd.concat(bars, ignore_index=True) if bars else None,
-            [f for f in features if len(f)],
-            self.state.views,
-            created,
-            self.settings.source,
-            self.position,
-        )
+        features = [f for _, f in self.unstored if len(f)]
+        position, run_id = self.position, self.run_id or "stream"
         self.unstored, self.position = [], None
+
+        def store() -> None:
+            created = pd.Timestamp(datetime.now(UTC)).floor("us").to_pydatetime()
+            append_stream_bars(
+                self.repo,
+                run_id,
+                pd.concat(bars, ignore_index=True) if bars else None,
+                features,
+                self.state.views,
+                created,
+                self.settings.source,
+                position,
+            )
+
+        if wait:
+            store()
+            return
+        self._flushing = threading.Thread(target=self._guarded, args=(store,), daemon=True)
+        self._flushing.start()
+
+    def _guarded(self, store: Callable[[], None]) -> None:
+        try:
+            store()
+        except BaseException as exc:  # raised again in the consumer's thread
+            self._flush_error = exc
+
+    def _join_flush(self) -> None:
+        """Wait for a background flush; raise what it raised."""
+        if self._flushing is not None:
+            self._flushing.join()
+            self._flushing = None
+        if self._flush_error is not None:
+            error, self._flush_error = self._flush_error, None
+            raise error
 
     def _claim(self) -> list[Message]:
         s = self.settings
