@@ -35,8 +35,18 @@ def _calendar_of_years(exchange: str, first: int, last: int):  # noqa: ANN202
     """``exchange``'s calendar over the years ``first``..``last`` (and through the current
     year, so the lookups of one import share one calendar: its bars' sessions and how many
     sessions have closed since its newest bar), within the span the full calendar covers:
-    building a few years costs a fraction of building 25."""
-    return _calendar_between_years(exchange, first, max(last, pd.Timestamp.now().year))
+    building a few years costs a fraction of building 25. A calendar already built from an
+    earlier year to the same end serves too (a lookup by date finds the same sessions)."""
+    last = max(last, pd.Timestamp.now().year)
+    built = _FIRST_YEARS.setdefault((exchange, last), set())
+    earlier = [year for year in built if year <= first]
+    first = max(earlier) if earlier else first
+    built.add(first)
+    return _calendar_between_years(exchange, first, last)
+
+
+_FIRST_YEARS: dict[tuple[str, int], set[int]] = {}
+"""First years of the calendars built so far, per exchange and last year."""
 
 
 @lru_cache(maxsize=16)

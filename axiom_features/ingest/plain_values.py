@@ -56,7 +56,8 @@ def plain_timestamps(text: pa.Array) -> pd.Series | None:
         stamps = pc.cast(text, UTC_US)
     except pa.ArrowInvalid:
         return None
-    return pd.Series(stamps.to_pandas(), dtype="datetime64[us, UTC]")
+    micros = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False).view("datetime64[us]")
+    return pd.Series(micros, dtype="datetime64[us, UTC]")  # UTC as pandas names it, not pytz
 
 
 def plain_symbols(text: pa.Array) -> np.ndarray | None:

@@ -94,9 +94,13 @@ class KeyMemory:
         return same, known & ~same
 
     def add(self, keys: np.ndarray, values: np.ndarray) -> None:
-        keys, values = np.concatenate([self.keys, keys]), np.concatenate([self.values, values])
+        """Remember ``keys`` (with their values) after those already held, kept sorted: the
+        new ones are sorted and merged in, so a chunk costs its own sort, not the file's."""
         order = np.argsort(keys, kind="stable")
-        self.keys, self.values = keys[order], values[order]
+        keys, values = keys[order], values[order]
+        where = np.searchsorted(self.keys, keys, side="right")
+        self.keys = np.insert(self.keys, where, keys)
+        self.values = np.insert(self.values, where, values)
 
 
 def stream_csv(
