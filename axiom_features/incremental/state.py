@@ -11,7 +11,7 @@ those bars and loading warms again (TA-Lib's handles cannot be written to disk).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,9 +185,14 @@ def revise(state: IncrementalState) -> pd.DataFrame:
 def update_with_revisions(
     state: IncrementalState, bars: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`update`, then :func:`revise`."""
+    """:func:`update`, then :func:`revise` (without the rows this update returned)."""
     rows = update(state, bars)
-    return rows, revise(state)
+    since, state.revise_from = state.revise_from, None
+    if since is None:
+        return rows, _no_revisions(state)
+    counts = rows["symbol"].value_counts()
+    touched = {str(symbol): range(int(n)) for symbol, n in counts.items()}
+    return rows, _revisions(state, since, touched)
 
 
 def _time_order(bars: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DatetimeIndex]:
@@ -237,7 +242,9 @@ def _no_revisions(state: IncrementalState) -> pd.DataFrame:
     return pd.DataFrame(columns=[*KEY_COLUMNS, *columns])
 
 
-def _revisions(state: IncrementalState, since: int, touched: dict[str, list[int]]) -> pd.DataFrame:
+def _revisions(
+    state: IncrementalState, since: int, touched: Mapping[str, Sequence[int]]
+) -> pd.DataFrame:
     """Rows at or after ``since`` returned by earlier updates, in the market-reading views."""
     groups = _market_groups(state)
     if not groups:
