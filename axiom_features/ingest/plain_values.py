@@ -34,17 +34,19 @@ def plain_floats(text: pa.Array) -> np.ndarray | None:
     lengths = pc.binary_length(text)
     if len(text) and pc.max(lengths).as_py() > MAX_NUMBER_CHARS:
         return None
-    if pc.any(pc.match_substring(text, "e", ignore_case=True)).as_py():
-        return None
+    if any(pc.any(pc.match_substring(text, letter)).as_py() for letter in "eE"):
+        return None  # an exponent
     empty = pc.equal(lengths, 0)
+    blanks = pc.any(empty).as_py()
     try:
-        values = pc.cast(pc.if_else(empty, "0", text), pa.float64())
+        values = pc.cast(pc.if_else(empty, "0", text) if blanks else text, pa.float64())
     except pa.ArrowInvalid:
         return None
     numbers = values.to_numpy(zero_copy_only=False).copy()
     if not np.isfinite(numbers).all() or (np.signbit(numbers) & (numbers == 0)).any():
         return None
-    numbers[empty.to_numpy(zero_copy_only=False)] = np.nan
+    if blanks:
+        numbers[empty.to_numpy(zero_copy_only=False)] = np.nan
     return numbers
 
 
