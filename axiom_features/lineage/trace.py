@@ -44,7 +44,6 @@ from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog, RunRecord
 from axiom_features.pipeline.versions import load_snapshot
 
-
 FILING_COLUMNS = ("fiscal_period", "period_end", "filing_timestamp")
 
 
@@ -89,9 +88,7 @@ class Trace:
     def resolved_to_files(self) -> bool:
         """Every input row (bars, and the filings or headlines of those families) resolved
         to a vendor file, its lines and its sha256."""
-        return bool(self.lake_rows) and all(
-            r.file and r.lines and r.sha256 for r in self.lake_rows
-        )
+        return bool(self.lake_rows) and all(r.file and r.lines and r.sha256 for r in self.lake_rows)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,7 +120,7 @@ class Tracer:
     ) -> Trace:
         """The provenance of ``view:feature`` for ``symbol``: the row at or before ``at`` (or
         at ``online_timestamp``, the row the online store serves; default the latest)."""
-        table, path = self._offline(view, feature, symbol)
+        table, path, version = self._offline(view, feature, symbol)
         stamps = table["event_timestamp"].to_numpy()
         when = online_timestamp or at
         if when is None:
@@ -137,7 +134,6 @@ class Tracer:
             raise TraceError(f"{path}: no row of {symbol} at or before {when}")
         ts = pd.Timestamp(stamps[index], tz="UTC")
         created = pd.Timestamp(table["created_timestamp"].to_numpy()[index], tz="UTC")
-        version = (pq.read_schema(path).metadata or {}).get(b"view_version", b"").decode()
         definition = self._definition(view, version, feature)
         run = self._transform_run(view, created)
         window, lake = self._lake_rows(symbol, ts, definition)
@@ -161,14 +157,18 @@ class Tracer:
 
     # -- the offline row ----------------------------------------------------------------------
 
-    def _offline(self, view: str, feature: str, symbol: str) -> tuple[pd.DataFrame, Path]:
+    def _offline(self, view: str, feature: str, symbol: str) -> tuple[pd.DataFrame, Path, str]:
+        """The value's column with both timestamps, the table's path and its view version
+        (one open of the file, read without threads: a trace reads a few thousand rows)."""
         path = self.repo.offline_view(view) / f"{symbol}.parquet"
         if not path.exists():
             raise TraceError(f"no offline table {path} (view {view!r}, symbol {symbol!r})")
-        try:
-            table = pq.read_table(path, columns=["event_timestamp", "created_timestamp", feature])
-        except (pa.ArrowInvalid, KeyError) as exc:
-            raise TraceError(f"{path}: no feature {feature!r} in view {view!r}") from exc
+        file = pq.ParquetFile(path)
+        schema = file.schema_arrow
+        if feature not in schema.names:
+            raise TraceError(f"{path}: no feature {feature!r} in view {view!r}")
+        columns = ["event_timestamp", "created_timestamp", feature]
+        table = file.read(columns=columns, use_threads=False)
         frame = pd.DataFrame(
             {
                 "event_timestamp": table["event_timestamp"].to_numpy().astype("datetime64[us]"),
@@ -176,7 +176,8 @@ class Tracer:
                 feature: table[feature].to_numpy(),
             }
         )
-        return frame, path
+        version = (schema.metadata or {}).get(b"view_version", b"").decode()
+        return frame, path, version
 
     def _definition(self, view: str, version: str, feature: str) -> dict[str, Any]:
         key = (view, version)
