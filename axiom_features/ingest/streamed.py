@@ -1,7 +1,7 @@
 """Import of one large CSV file in chunks, with memory bounded by the chunk size.
 
 Each chunk is read, normalised and gated on its own (checks in DuckDB); accepted rows are
-staged in Parquet buckets by symbol and quarantined rows in a staging file. Only when the
+staged in Arrow files, bucketed by symbol and quarantined rows in a staging file. Only when the
 whole file has been read are they committed — quarantine and lake in one transaction — so a
 file that turns out unreadable half-way, or a killed process, leaves nothing behind.
 
@@ -197,12 +197,26 @@ def _stage(
         buckets = _bucket(accepted["symbol"])
         table = pa.Table.from_pandas(accepted, preserve_index=False)
         for b in np.unique(buckets):
-            path = staging / f"accepted-{b:02d}" / f"{chunk:06d}.parquet"
+            path = staging / f"accepted-{b:02d}" / f"{chunk:06d}.arrow"
             path.parent.mkdir(exist_ok=True)
-            pq.write_table(table.filter(buckets == b), path)
+            _write_staged(table.filter(buckets == b), path)
     if len(gate.rejected):
         table = quarantine_table(gate, [part], run_id)
         pq.write_table(table, staging / f"held-{chunk:06d}.parquet")
+
+
+STAGED = pa.ipc.IpcWriteOptions(compression="lz4")
+"""Accepted rows wait for the commit as Arrow files: written and read back without encoding."""
+
+
+def _write_staged(table: pa.Table, path: Path) -> None:
+    with pa.ipc.new_file(path, table.schema, options=STAGED) as writer:
+        writer.write_table(table)
+
+
+def _read_staged(path: Path) -> pa.Table:
+    with pa.OSFile(str(path), "rb") as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -> None:
@@ -220,7 +234,7 @@ def _commit(staging: Path, repo: RepoPaths, run_id: str, totals: StreamTotals) -
             if fresh.num_rows:
                 write_quarantine(fresh, repo, run_id, tx)
         for folder in sorted(staging.glob("accepted-*")):
-            parts = [pq.read_table(p) for p in sorted(folder.glob("*.parquet"))]
+            parts = [_read_staged(p) for p in sorted(folder.glob("*.arrow"))]
             rows = pa.concat_tables([t.replace_schema_metadata(None) for t in parts])
             stored = stored.plus(store_accepted(lake, rows, tx))
         replacements = sorted(staging.glob("replace-*.parquet"))
