@@ -18,7 +18,7 @@ updated.
 import os
 from datetime import UTC, datetime
 
-from feast import FileSource
+from feast import FileSource, PushSource
 from feast.data_source import DataSource
 from feast.infra.offline_stores.contrib.postgres_offline_store.postgres_source import (
     PostgreSQLSource,
@@ -48,5 +48,17 @@ def offline_source(view: str, description: str) -> DataSource:
         source: DataSource = PostgreSQLSource(table=view, **common)
     else:
         source = FileSource(path=f"data/offline/{view}", **common)
+    source.created_timestamp = source.last_updated_timestamp = DEFINED_AT
+    return source
+
+
+def push_source(view: str, batch_source: DataSource) -> PushSource:
+    """The push source of a view fed by the bar stream (``FeatureStore.push(f"{view}_push",
+    rows)`` writes its rows online); materialization still reads ``batch_source``."""
+    source = PushSource(
+        name=f"{view}_push",
+        batch_source=batch_source,
+        description=f"Live rows of {view} (the bar stream, or FeatureStore.push)",
+    )
     source.created_timestamp = source.last_updated_timestamp = DEFINED_AT
     return source

@@ -2,15 +2,18 @@
 
 Each view reads its offline table: ``data/offline/<view>/`` (one Parquet file per symbol,
 written by ``axiom transform``) or, with ``AXIOM_OFFLINE=postgres``, the PostgreSQL table
-``<view>`` (see :mod:`feature_repo.sources`). Views are placed in this module's namespace so
-that ``feast apply`` finds them; their names are the catalogue's view names.
+``<view>`` (see :mod:`feature_repo.sources`). The views the bar stream keeps up to date
+(every bar-based family) have a ``PushSource`` in front of that table, ``<view>_push``.
+Views are placed in this module's namespace so that ``feast apply`` finds them; their names
+are the catalogue's view names.
 """
 
 from feast import FeatureView, Field
 from feast.types import Float64, Int64
 
+from axiom_features.incremental.state import BAR_FAMILIES
 from feature_repo.entities import symbol
-from feature_repo.sources import offline_source
+from feature_repo.sources import offline_source, push_source
 from transforms.catalogue import ViewSpec, catalogue
 
 FEAST_TYPES = {"float64": Float64, "int64": Int64}
@@ -18,6 +21,8 @@ FEAST_TYPES = {"float64": Float64, "int64": Int64}
 
 def _feature_view(spec: ViewSpec, family: str) -> FeatureView:
     source = offline_source(spec.name, description=f"Offline table of {spec.name}")
+    if family in BAR_FAMILIES:
+        source = push_source(spec.name, source)
     return FeatureView(
         name=spec.name,
         entities=[symbol],

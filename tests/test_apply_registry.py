@@ -75,14 +75,14 @@ def test_apply_refuses_while_another_job_writes_the_registry(repo: Path) -> None
 def test_two_applies_at_once_both_finish_and_leave_one_whole_registry(repo: Path) -> None:
     started = [
         subprocess.Popen(
-            [AXIOM, "--repo", str(repo), "apply", "--wait", "120"],
+            [AXIOM, "--repo", str(repo), "apply", "--wait", "600"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(2)
     ]
-    outputs = [p.communicate(timeout=300) for p in started]
+    outputs = [p.communicate(timeout=900) for p in started]
     assert [p.returncode for p in started] == [0, 0], [err[-2000:] for _, err in outputs]
     store = open_store(repo)
     assert {v.name for v in store.list_feature_views()} >= set(VIEWS)
