@@ -119,6 +119,22 @@ def test_next_day_bars_extend_the_tables_and_equal_a_full_recompute(repo, market
     assert pd.Timestamp(marks["BBB"].bars) == received(2)
 
 
+def test_an_update_in_worker_processes_writes_the_bytes_of_one_process(
+    repo, market, tmp_path, monkeypatch
+):
+    from axiom_features.updates import daily
+
+    update_offline(repo, created=received(1))
+    arrive(repo, market[market.event_timestamp == sessions(market)[-5]], 2)
+    one_process = RepoPaths(shutil.copytree(repo.root, tmp_path / "one_process"))
+    update_offline(one_process, created=received(2))
+    monkeypatch.setattr(daily, "PARALLEL_SYMBOLS", 1)  # three symbols are enough for workers
+    result = update_offline(repo, created=received(2), workers=2)
+    assert result.carried == len(TALIB) * len(SYMBOLS)
+    assert result.rows_per_view["risk"] == len(SYMBOLS)
+    assert stored_bytes(repo) == stored_bytes(one_process)
+
+
 def test_nothing_new_writes_nothing_and_the_first_update_commits_every_mark(repo):
     update_offline(repo, created=received(1))
     for view in VIEWS:

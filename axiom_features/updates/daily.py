@@ -1,13 +1,12 @@
 """The daily update of the offline tables: each view's rows from its first changed bar on.
 
-Per symbol and view (:mod:`axiom_features.updates.changes` says from where):
-
-- the next bars of the TA-Lib views are carried forward by the incremental feature state
-  (:mod:`axiom_features.incremental.state`: TA-Lib's streaming handles, bit for bit the
-  batch values) over the bars before them;
-- the other families, and every view whose change starts inside its history (a late or
-  corrected bar, a new filing or headline, a changed market), are computed by the transform
-  job's own code and their rows from the change on replace the stored ones.
+Per symbol, every view whose rows changed (:mod:`axiom_features.updates.changes` says from
+where: new bars after the stored ones, a late or corrected bar, a new filing or headline, a
+changed market) is computed on the symbol's whole series by the transform job's own code,
+and its rows from the change on replace the stored ones, so they are the bytes a full
+recompute writes. For the TA-Lib views a batch call on the series costs what opening
+TA-Lib's stream handles on it costs (the handles cannot be saved between runs). Symbols are
+spread over worker processes.
 
 Rows before the change keep their bytes and created time. The marks are written after
 every table (:mod:`axiom_features.updates.watermarks`).
@@ -15,7 +14,10 @@ every table (:mod:`axiom_features.updates.watermarks`).
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +28,6 @@ import pyarrow as pa
 from axiom_features.backfill.digests import rows_in_range
 from axiom_features.backfill.ranges import splice, stored_table
 from axiom_features.contracts import UTC_TIMESTAMP
-from axiom_features.incremental import state as incremental
 from axiom_features.lakes.history import clear_marks, recompute_marks
 from axiom_features.lakes.symbols import symbol_file
 from axiom_features.lakes.transaction import recover
@@ -34,12 +35,12 @@ from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.family_inputs import write_market_closes
 from axiom_features.pipeline.transform_job import (
     lake_symbols,
-    offline_schema,
-    read_bars,
     symbol_tables,
     talib_only,
     write_view_table,
 )
+from axiom_features.resilience.liveness import die_with_parent
+from axiom_features.storage.repo import with_storage
 from axiom_features.updates.changes import (
     ALL_ROWS,
     LakeTimes,
@@ -54,6 +55,9 @@ from transforms.catalogue import catalogue
 from transforms.compute import plan_for
 from transforms.families import family_named
 from transforms.specs import ViewSpec
+
+PARALLEL_SYMBOLS = 16
+"""Symbols to rewrite from which an update with more than one worker runs in processes."""
 
 
 @dataclass
@@ -95,51 +99,17 @@ def _market_since(
     return min(found) if found else None
 
 
-def _key_tables(
-    views: list[ViewSpec], frame: pd.DataFrame, created: datetime
-) -> dict[str, pa.Table]:
-    """Each view's offline table from the incremental state's rows (one matrix, sliced)."""
-    n = len(frame)
-    keys = [
-        pa.array(frame["symbol"].astype(str), pa.string()),
-        pa.array(frame["event_timestamp"]).cast(UTC_TIMESTAMP),
-        pa.repeat(pa.scalar(created, UTC_TIMESTAMP), n),
-    ]
-    position = {name: i for i, name in enumerate(frame.columns)}
-    values = frame.iloc[:, 2:].to_numpy(dtype="float64")
-    offset = 2
-    tables = {}
-    for view in views:
-        columns = [pa.array(values[:, position[f] - offset]) for f in view.feature_names]
-        tables[view.name] = pa.Table.from_arrays(keys + columns, schema=offline_schema(view))
-    return tables
-
-
-def _carried(
-    repo: RepoPaths,
-    symbol: str,
-    views: list[ViewSpec],
-    since: pd.Timestamp,
-    created: datetime,
-) -> dict[str, pa.Table]:
-    """The TA-Lib views' rows from ``since`` on, carried by the incremental state."""
-    stamps, arrays = read_bars(symbol_file(repo.bars, symbol))
-    bars = pd.DataFrame({"symbol": symbol, "event_timestamp": stamps.to_pandas(), **arrays})
-    new = bars["event_timestamp"] >= since
-    state = incremental.warm(bars[~new], views)
-    rows = incremental.update(state, bars[new])
-    return _key_tables(views, rows, created)
-
-
 def update_offline(
     repo: RepoPaths,
     *,
     created: datetime,
     views: Sequence[str] | None = None,
     symbols: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> UpdateResult:
     """Bring the offline tables of ``views`` for ``symbols`` (defaults: all) up to the lake,
-    recomputing only rows from each view's first changed bar; then commit the marks."""
+    recomputing only rows from each view's first changed bar (symbols spread over
+    ``workers`` processes); then commit the marks."""
     recover(repo)
     specs = catalogue().select(views)
     chosen = lake_symbols(repo) if symbols is None else list(dict.fromkeys(symbols))
@@ -150,17 +120,20 @@ def update_offline(
     market_path: Path | None = write_market_closes(repo) if "market" in needs else None
     marks = {v.name: read_marks(repo, v.name, v.version) for v in specs}
     result = UpdateResult(symbols=len(chosen))
+    work: list[SymbolWork] = []
     for symbol, lake in lakes.items():
         since: dict[str, pd.Timestamp] = {}
         appended: set[str] = set()
+        every_file = side_files(repo, symbol, frozenset(needs))
+        every_hash = side_hashes(every_file)  # each file hashed once, not once per view
         for view in specs:
             stored = symbol_file(repo.offline_view(view.name), symbol)
-            files = side_files(repo, symbol, _needs(view))
+            files = {need: every_file[need] for need in every_file if need in _needs(view)}
             mark = marks[view.name].get(symbol) if stored.is_file() else None
             bootstrapped = mark is None
             if bootstrapped:
                 mark = mark_of_stored(stored, view.version, files)
-            sides = side_hashes(files)
+            sides = {need: every_hash[need] for need in files}
             found = view_since(
                 mark,
                 lake,
@@ -184,7 +157,18 @@ def update_offline(
             else:
                 earliest = result.changed_latest.get(view.name, found)
                 result.changed_latest[view.name] = min(earliest, found)
-        _update_symbol(repo, symbol, specs, since, appended, created, market_path, result)
+        if since:
+            work.append(SymbolWork(symbol, since, appended))
+    names = [v.name for v in specs]
+    if workers > 1 and len(work) >= PARALLEL_SYMBOLS:
+        outcomes = _in_workers(repo, work, names, created, market_path, workers)
+    else:
+        outcomes = update_symbols(repo, work, names, created, market_path)
+    for outcome in outcomes:
+        result.carried += outcome.carried
+        result.recomputed += outcome.recomputed
+        for name, rows in outcome.rows.items():
+            result.rows_per_view[name] = result.rows_per_view.get(name, 0) + rows
     for view in specs:
         write_marks(repo, view.name, view.version, marks[view.name])
     if views is None:
@@ -192,37 +176,71 @@ def update_offline(
     return result
 
 
-def _update_symbol(
+@dataclass(frozen=True)
+class SymbolWork:
+    """What to rewrite for one symbol: each view's first changed row; ``appended`` views
+    only gained bars after their stored ones."""
+
+    symbol: str
+    since: dict[str, pd.Timestamp]
+    appended: set[str]
+
+
+@dataclass(frozen=True)
+class SymbolOutcome:
+    """Rows one symbol's update wrote per view, and how many tables were extended or
+    recomputed."""
+
+    rows: dict[str, int]
+    carried: int
+    recomputed: int
+
+
+def update_symbols(
     repo: RepoPaths,
-    symbol: str,
-    specs: list[ViewSpec],
-    since: dict[str, pd.Timestamp],
-    appended: set[str],
+    work: list[SymbolWork],
+    view_names: list[str],
     created: datetime,
     market_path: Path | None,
-    result: UpdateResult,
-) -> None:
-    """Write the rows of ``symbol`` from each view's ``since`` on; ``appended`` views only
-    gained bars after their stored ones."""
-    if not since:
-        return
-    by_name = {v.name: v for v in specs}
-    fresh: dict[str, pa.Table] = {}
-    groups: dict[pd.Timestamp, list[ViewSpec]] = {}
-    for view in talib_only(specs):
-        if view.name in appended:
-            groups.setdefault(since[view.name], []).append(view)
-    for start, group in groups.items():
-        fresh.update(_carried(repo, symbol, group, start, created))
-        result.carried += len(group)
-    rest = [by_name[n] for n in since if n not in fresh]
-    if rest:
-        plan = plan_for(talib_only(rest))
-        fresh.update(symbol_tables(repo, symbol, rest, plan, created, market_path))
-        result.recomputed += len(rest)
-    for name, table in fresh.items():
-        start = pa.scalar(since[name].to_pydatetime(), UTC_TIMESTAMP)
-        written = splice(stored_table(repo, by_name[name], symbol), table, start)
-        write_view_table(repo, by_name[name], symbol, written)
-        rows = rows_in_range(written, start, None).num_rows
-        result.rows_per_view[name] = result.rows_per_view.get(name, 0) + rows
+) -> list[SymbolOutcome]:
+    """Write each symbol's rows from each view's ``since`` on (also a worker's entry point).
+
+    Every changed view is computed on the symbol's whole series by the transform job's own
+    code, so the new rows are its bytes: for the TA-Lib views that costs what opening
+    TA-Lib's stream handles on the same series costs, and needs no pandas."""
+    specs = {v.name: v for v in catalogue().select(view_names)}
+    outcomes = []
+    for item in work:
+        chosen = [specs[name] for name in view_names if name in item.since]
+        plan = plan_for(talib_only(chosen))
+        fresh = symbol_tables(repo, item.symbol, chosen, plan, created, market_path)
+        rows = {}
+        for name, table in fresh.items():
+            start = pa.scalar(item.since[name].to_pydatetime(), UTC_TIMESTAMP)
+            written = splice(stored_table(repo, specs[name], item.symbol), table, start)
+            write_view_table(repo, specs[name], item.symbol, written)
+            rows[name] = rows_in_range(written, start, None).num_rows
+        carried = sum(1 for v in talib_only(chosen) if v.name in item.appended)
+        outcomes.append(SymbolOutcome(rows, carried, len(chosen) - carried))
+    return outcomes
+
+
+def _in_workers(
+    repo: RepoPaths,
+    work: list[SymbolWork],
+    view_names: list[str],
+    created: datetime,
+    market_path: Path | None,
+    workers: int,
+) -> list[SymbolOutcome]:
+    """:func:`update_symbols` over batches of symbols in ``workers`` processes."""
+    size = max(1, math.ceil(len(work) / (workers * 4)))
+    batches = [work[i : i + size] for i in range(0, len(work), size)]
+    context = multiprocessing.get_context("spawn")
+    handed = with_storage(repo)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
+        futures = [
+            pool.submit(update_symbols, handed, batch, view_names, created, market_path)
+            for batch in batches
+        ]
+        return [outcome for future in futures for outcome in future.result()]

@@ -1,5 +1,5 @@
 """The daily update as a job: locks, a run record, day profiles of the rewritten days, and
-the online store brought up to the new rows."""
+the online store brought up to the new rows (corrected latest rows replaced)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from axiom_features.pipeline.guards import view_job
 from axiom_features.pipeline.jobs import materialize
 from axiom_features.updates.changes import ALL_ROWS
 from axiom_features.updates.daily import UpdateResult, update_offline
+from axiom_features.updates.online import rewrite_latest
 from monitoring.daily_profiles import day_keys
 from transforms.catalogue import catalogue
 
@@ -39,10 +40,13 @@ def daily_update(
     created: datetime | None = None,
     force: bool = False,
     wait: float = 0.0,
+    workers: int = 2,
 ) -> UpdateResult:
     """Bring the offline tables up to the lake (only rows from each change on), profile the
     days rewritten, then materialize the new rows (``profile`` None: offline only); a view
-    whose stored latest row was recomputed is materialized again from that row."""
+    whose stored latest row was recomputed is materialized again from that row, and those
+    latest rows replace the online rows of the same time (a corrected bar). Symbols
+    are spread over ``workers`` processes."""
     repo = RepoPaths(root)
     created = created or datetime.now(UTC)
     specs = catalogue().select(views)
@@ -54,7 +58,9 @@ def daily_update(
     names = [v.name for v in specs]
     with view_job(root, COMMAND, names, params, force=force, wait=wait) as record:
         record.inputs = ["lake:bars", "lake:fundamentals", "lake:news"]
-        result = update_offline(repo, created=created, views=views, symbols=symbols)
+        result = update_offline(
+            repo, created=created, views=views, symbols=symbols, workers=workers
+        )
         result.run_id = record.run_id
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
@@ -69,4 +75,5 @@ def daily_update(
         materialize(root, None, created, views=written, profile=profile)
         for view, since in result.changed_latest.items():
             materialize(root, since.to_pydatetime(), created, views=[view], profile=profile)
+            rewrite_latest(root, view, since.to_pydatetime(), created, profile=profile)
     return result
