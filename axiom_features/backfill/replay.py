@@ -1,9 +1,11 @@
-"""Run a recorded backfill again with the inputs it recorded, and say what differs.
+"""Run a recorded backfill or transform again with the inputs it recorded, and say what
+differs.
 
 The recorded lake files (by sha256) are copied into a scratch repository, the run is
 computed there with its recorded parameters and ``created`` time, and each view and
-symbol's range is compared with the recorded digest; where they differ, values are
-counted against the stored offline table.
+symbol's output is compared with what the run recorded (a backfill: the range's values
+digest; a transform: the offline file's sha256); where they differ, values are counted
+against the stored offline table.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import pyarrow as pa
 from axiom_features.backfill.digests import changed_inputs, rows_in_range, time_bound
 from axiom_features.backfill.jobs import COMMAND as BACKFILL
 from axiom_features.backfill.ranges import backfill_range
+from axiom_features.backfill.transform_replay import COMMAND as TRANSFORM
+from axiom_features.backfill.transform_replay import differing_files, read_pair
 from axiom_features.lakes.checksums import read_checked
 from axiom_features.lakes.symbols import symbol_file
 from axiom_features.lineage.hooks import recorded_log
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.runs import RunLog, RunRecord
 
-REPLAYABLE = (BACKFILL,)
+REPLAYABLE = (BACKFILL, TRANSFORM)
 
 
 class NotReplayable(ValueError):
@@ -120,6 +124,8 @@ def replay(root: Path, run_id: str) -> ReplayReport:
             f"replay: {len(changed)} input(s) of run {run_id} changed since it ran, "
             f"first {changed[0]}; the lake no longer holds what it read"
         )
+    if record.command == TRANSFORM:
+        return _replay_transform(root, record)
     start, end = datetime.fromisoformat(params["start"]), datetime.fromisoformat(params["end"])
     with (
         recorded_log(root).track("replay", parameters={"run_id": run_id}) as own,
@@ -156,5 +162,40 @@ def replay(root: Path, run_id: str) -> ReplayReport:
                 difference.symbols.append(symbol)
                 difference.values += max(differing_values(ours, theirs), 1)
         own.inputs = [f"run:{run_id}"]
+        own.row_counts = {view: d.values for view, d in report.differences.items()}
+    return report
+
+
+def _replay_transform(root: Path, record: RunRecord) -> ReplayReport:
+    """A transform run computed again in a scratch repository from its recorded lake files,
+    with its symbols, views and ``created`` time; its offline files compared byte for byte."""
+    from axiom_features.pipeline.transform_job import run_transform_job
+
+    repo, params = RepoPaths(root), record.parameters
+    recorded: dict[str, dict[str, str]] = params["output_hashes"]
+    symbols = sorted({s for per_view in recorded.values() for s in per_view})
+    with (
+        recorded_log(root).track("replay", parameters={"run_id": record.run_id}) as own,
+        tempfile.TemporaryDirectory(prefix="axiom-replay-") as folder,
+    ):
+        scratch = RepoPaths(Path(folder))
+        _copy_inputs(repo, list(params["input_hashes"]), scratch.root)
+        run_transform_job(
+            scratch,
+            symbols=symbols,
+            views=list(recorded),
+            created=datetime.fromisoformat(params["created"]),
+        )
+        report = ReplayReport(run_id=record.run_id, replay_run_id=own.run_id)
+        for view, files in differing_files(repo, scratch, recorded).items():
+            difference = report.differences.setdefault(view, ViewDifference())
+            for symbol, (ours, stored) in sorted(files.items()):
+                difference.symbols.append(symbol)
+                if not ours.is_file():
+                    difference.values += 1
+                    continue
+                replayed, theirs = read_pair(ours, stored)
+                difference.values += max(differing_values(replayed, theirs), 1)
+        own.inputs = [f"run:{record.run_id}"]
         own.row_counts = {view: d.values for view, d in report.differences.items()}
     return report

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from axiom_features.backfill.transform_replay import record_for_replay
 from axiom_features.ingest import ImportResult, QualityOptions, import_bars, import_frame
 from axiom_features.lineage.hooks import recorded_log
 from axiom_features.materialize.run_context import MaterializedView, materialization_run
 from axiom_features.paths import RepoPaths
 from axiom_features.pipeline.guards import REGISTRY_LOCK, guarded, view_locks
 from axiom_features.pipeline.runs import RunLog
-from axiom_features.pipeline.transform_job import TransformResult, run_transform_job
+from axiom_features.pipeline.transform_job import TransformResult, lake_symbols, run_transform_job
 from axiom_features.quality.consensus.merge import ConsensusResult
 from axiom_features.quality.release import ReleaseResult
 from axiom_features.scaleout.settings import ComputeSettings, compute_settings
@@ -151,6 +152,11 @@ def transform(
             compute=_profile_compute(root, profile),
         )
         record.parameters["engine"] = result.engine
+        repo = RepoPaths(root, storage=_profile_storage(root, profile))
+        chosen = symbols if symbols is not None else lake_symbols(repo)
+        record_for_replay(
+            record, repo, result.created_timestamp, list(result.rows_per_view), chosen
+        )
         record.outputs = [f"offline:{v}" for v in result.rows_per_view]
         record.row_counts = dict(result.rows_per_view)
         for view, count in result.non_finite.items():
