@@ -70,6 +70,22 @@ def test_backfill_of_a_missed_range_writes_the_bytes_of_a_from_scratch_run(tmp_p
     assert offline_bytes(repo) == offline_bytes(from_scratch)
 
 
+def test_a_backfill_in_worker_processes_writes_the_bytes_of_a_from_scratch_run(
+    tmp_path, from_scratch, monkeypatch
+):
+    from axiom_features.backfill import ranges
+
+    monkeypatch.setattr(ranges, "PARALLEL_SYMBOLS", 1)  # two symbols are enough for workers
+    repo = fill_lake(tmp_path)
+    last = pq.read_table(from_scratch.bars / "AAA.parquet").column("event_timestamp")[-1]
+    start = datetime(1970, 1, 1, tzinfo=UTC)
+    result = backfill(
+        tmp_path, start, last.as_py(), views=VIEWS, created=CREATED, workers=2, profile_days=False
+    )
+    assert offline_bytes(repo) == offline_bytes(from_scratch)
+    assert sorted(result.digests["risk"]) == list(SYMBOLS)
+
+
 def test_backfill_replaces_wrong_values_inside_the_range_only(tmp_path, from_scratch):
     repo = fill_lake(tmp_path)
     shutil.copytree(from_scratch.offline, repo.offline)
