@@ -30,6 +30,7 @@ from ray.cluster_utils import Cluster
 from ray.util.state import list_tasks
 
 from axiom_features.materialize.ray_writes import entity_parts, write_rows_on_ray
+from axiom_features.offline import partitioned
 from axiom_features.offline import point_in_time as pit
 from axiom_features.offline.joined import joined_frame
 from axiom_features.offline.partitioned import ray_joined_frame
@@ -227,9 +228,16 @@ def _requests(repo: RepoPaths, ttl_days: int | None) -> list[pit.ViewRequest]:
     return requests
 
 
+@pytest.mark.parametrize("shared", [True, False], ids=["shared_answer", "object_store"])
 def test_a_training_set_joined_by_symbol_partitions_on_the_cluster_equals_the_local_join(
-    cluster, local_run
+    cluster, local_run, shared, monkeypatch
 ):
+    """Both ways back: written into one shared answer (every node on this host), and
+    blocks through the object store placed by the driver (nodes on other hosts)."""
+    assert partitioned.nodes_share_host()  # the test cluster's nodes run here
+    if not shared:
+        monkeypatch.setattr(partitioned, "nodes_share_host", lambda: False)
+    leftovers = set(Path(partitioned._shared_folder()).glob("axiom-answer-*"))
     rng = np.random.default_rng(7)
     rows = 3_000
     stamps = pd.bdate_range("2020-01-01", periods=400, tz="UTC")
@@ -251,6 +259,7 @@ def test_a_training_set_joined_by_symbol_partitions_on_the_cluster_equals_the_lo
         assert on_ray["label"].tolist() == entity["label"].tolist()  # the caller's order
         matched = on_ray["ta_momentum__" + catalogue().view("ta_momentum").feature_names[-1]]
         assert matched.notna().sum() > rows // 2 and matched.isna().any()
+    assert set(Path(partitioned._shared_folder()).glob("axiom-answer-*")) <= leftovers
 
 
 def _redis_dump(client, project: str) -> dict[bytes, dict[bytes, bytes]]:  # noqa: ANN001

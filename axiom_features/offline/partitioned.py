@@ -3,24 +3,36 @@ each partition joined on a worker by the same ASOF match and gather as a local j
 
 Every entity key value (a symbol) belongs to exactly one partition, so a partition's answer
 needs only the source files holding its keys: a file whose key column statistics show a
-single value goes to that value's partition, any other file to every partition. What crosses
-the network: the partition's key and time columns and the file paths out, one float64
-block per partition back (``partition_mb`` at most), copied into the caller's row order.
-Keys are dealt to partitions by descending row count onto the lightest partition, so
-partitions stay even when a few symbols hold most rows.
+single value goes to that value's partition, any other file to every partition. Keys are
+dealt to partitions by descending row count onto the lightest partition, so partitions stay
+even when a few symbols hold most rows.
+
+How the float64 answer reaches the caller depends on where the nodes run:
+
+- every node on the driver's host (:func:`nodes_share_host`) and room in shared memory: the
+  driver maps one answer matrix (features × entity rows) from a file in ``/dev/shm`` and
+  each worker writes its partition's values straight into its rows of it; only validity
+  masks (and any column that is not float64) travel back, and the driver copies no values;
+- otherwise: each partition returns one float64 block (``partition_mb`` at most) through
+  Ray's object store and the driver places it at its rows.
 """
 
 from __future__ import annotations
 
 import math
+import mmap
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from axiom_features.offline import point_in_time as pit
@@ -28,6 +40,8 @@ from axiom_features.offline.joined import JoinedFrame, joined_frame, normalized_
 from axiom_features.scaleout.cluster import cluster_cpus, ray_session
 from axiom_features.scaleout.settings import ComputeSettings
 from axiom_features.scaleout.tasks import run_batches
+
+SHARED_PARTITIONS_PER_CPU = 4
 
 
 def partition_key(requests: Sequence[pit.ViewRequest]) -> str | None:
@@ -95,6 +109,34 @@ def _join_partition(
     return joined.features
 
 
+def _join_partition_into(
+    entity: pd.DataFrame,
+    timestamp_column: str,
+    requests: list[pit.ViewRequest],
+    known_by_entity_time: bool,
+    memory_limit: str | None,
+    answer: SharedAnswer,
+    positions: np.ndarray,
+) -> Placed:
+    """Worker: match one partition and write its float64 values into the shared answer at
+    the entity rows ``positions``; returns what is not float64 (validity, other columns)."""
+    keys = [k for r in requests for k in r.entity_keys]
+    rows = pit.entity_rows(entity, timestamp_column, keys)
+    with pit.connect(memory_limit=memory_limit, threads=1) as con:
+        con.register(pit.ENTITY_TABLE, rows.table)
+        try:
+            matches = [
+                pit.match(con, r, rows, known_by_entity_time=known_by_entity_time) for r in requests
+            ]
+        finally:
+            con.unregister(pit.ENTITY_TABLE)
+    floats = answer.open()
+    try:
+        return gather_into(requests, matches, rows.num_rows, positions, floats, answer.float_row)
+    finally:
+        del floats
+
+
 def _partition_requests(
     requests: Sequence[pit.ViewRequest],
     key: str,
@@ -124,11 +166,24 @@ def _with_files(request: pit.ViewRequest, files: list[str]) -> pit.ViewRequest:
     return pit.ViewRequest(**{**fields, "files": files})
 
 
-def partition_count(rows: int, features: int, settings: ComputeSettings) -> int:
+def partition_count(
+    rows: int, features: int, settings: ComputeSettings, *, shared: bool = False
+) -> int:
     """Two partitions per cluster CPU at least; more when a result would exceed
-    ``partition_mb``."""
+    ``partition_mb``. With a shared answer nothing is sent back, so four per CPU (a slow
+    node holds up at most one small partition at the end)."""
+    if shared:
+        return SHARED_PARTITIONS_PER_CPU * cluster_cpus()
     by_size = math.ceil(rows * max(features, 1) * 8 / (settings.partition_mb * 2**20))
     return max(2 * cluster_cpus(), by_size)
+
+
+def nodes_share_host() -> bool:
+    """Whether every live node of the connected cluster runs on the driver's host."""
+    import ray
+
+    here = ray.util.get_node_ip_address()
+    return all(n["NodeManagerAddress"] == here for n in ray.nodes() if n["Alive"])
 
 
 def ray_joined_frame(
@@ -149,7 +204,11 @@ def ray_joined_frame(
     codes, uniques = pd.factorize(entity[key], use_na_sentinel=False)
     features = sum(len(r.output_names) for r in requests)
     with ray_session(settings):
-        partitions = min(len(uniques), partition_count(len(entity), features, settings))
+        float_bytes = len(entity) * features * 8
+        shared = nodes_share_host() and shared_room(float_bytes)
+        partitions = min(
+            len(uniques), partition_count(len(entity), features, settings, shared=shared)
+        )
         owner = deal_keys(codes, len(uniques), partitions)
         rows_of = np.argsort(owner[codes], kind="stable")
         bounds = np.searchsorted(owner[codes][rows_of], np.arange(1, partitions))
@@ -157,19 +216,223 @@ def ray_joined_frame(
         owner_of = {value: int(owner[i]) for i, value in enumerate(uniques)}
         per_partition = _partition_requests(requests, key, owner_of, partitions)
         narrow = entity[[key, timestamp_column]]
-        batches = [
-            (
-                narrow.iloc[rows].reset_index(drop=True),
-                timestamp_column,
-                per_partition[index],
-                known_by_entity_time,
-                memory_limit,
-            )
-            for index, rows in enumerate(positions)
-        ]
-        merged = _Merge(len(entity), positions)
-        run_batches(_join_partition, batches, merged.add, in_flight=2 * cluster_cpus())
-    return JoinedFrame(entity, merged.result())
+        parts = [narrow.iloc[rows].reset_index(drop=True) for rows in positions]
+        common = (timestamp_column, known_by_entity_time, memory_limit)
+        if not shared:
+            merged = _Merge(len(entity), positions)
+            batches = [
+                (part, common[0], per_partition[i], *common[1:]) for i, part in enumerate(parts)
+            ]
+            run_batches(_join_partition, batches, merged.add, in_flight=2 * cluster_cpus())
+            return JoinedFrame(entity, merged.result())
+        names, float_row = answer_layout(requests)
+        with shared_answer(len(float_row), len(entity), float_row) as (answer, floats):
+            placed = _Placement(len(entity), positions, requests, names, floats, float_row)
+            batches = [
+                (part, common[0], per_partition[i], *common[1:], answer, positions[i])
+                for i, part in enumerate(parts)
+            ]
+            run_batches(_join_partition_into, batches, placed.add, in_flight=2 * cluster_cpus())
+    return JoinedFrame(entity, placed.result())
+
+
+# ------------------------------------------------- every node on this host: a shared answer
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    """The answer matrix (float64 features × entity rows) in a file every node can map."""
+
+    path: str
+    shape: tuple[int, int]
+    float_row: dict[str, int]
+
+    def open(self) -> np.ndarray:
+        """The matrix, mapped for writing (writes land in the driver's answer). Its pages
+        are mapped in one call (``MAP_POPULATE``): a partition writes into every page, and
+        a fault per page costs more than its share of the join."""
+        if 0 in self.shape:
+            return np.empty(self.shape, dtype=np.float64)
+        with open(self.path, "r+b") as file:
+            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+            mapped = mmap.mmap(file.fileno(), 0, flags=flags)
+        return np.ndarray(self.shape, dtype=np.float64, buffer=mapped)
+
+
+@dataclass
+class Placed:
+    """What a partition sends back besides its float64 values (in partition row order)."""
+
+    valid: list[np.ndarray]
+    """Per view: which of the partition's rows matched."""
+    others: dict[str, pa.Array | pa.ChunkedArray] = field(default_factory=dict)
+
+
+def answer_layout(requests: Sequence[pit.ViewRequest]) -> tuple[list[str], dict[str, int]]:
+    """Output names in order and the matrix row of each float64 one, as a local join
+    lays them out."""
+    names: list[str] = []
+    float_row: dict[str, int] = {}
+    for view in requests:
+        floats = (
+            pit._float_columns(view.files, view.source_columns)
+            if view.files
+            else set(view.source_columns)
+        )
+        for source, name in zip(view.source_columns, view.output_names, strict=True):
+            names.append(name)
+            if source in floats:
+                float_row[name] = len(float_row)
+    return names, float_row
+
+
+def _shared_folder() -> str:
+    """Memory-backed when the host has it (no disk writes), else the temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+
+
+def shared_room(size: int) -> bool:
+    """Whether the shared folder can hold an answer of ``size`` bytes with a quarter to
+    spare (a full memory-backed folder would fail the writers' page faults, not a call)."""
+    stats = os.statvfs(_shared_folder())
+    return size * 5 // 4 <= stats.f_bavail * stats.f_frsize
+
+
+@contextmanager
+def shared_answer(
+    features: int, rows: int, float_row: dict[str, int]
+) -> Iterator[tuple[SharedAnswer, np.ndarray]]:
+    """A zero-filled answer file and the driver's mapping of it; the file is removed when
+    the block ends, the mapping stays the caller's."""
+    fd, path = tempfile.mkstemp(prefix="axiom-answer-", suffix=".f64", dir=_shared_folder())
+    try:
+        os.ftruncate(fd, features * rows * 8)
+        os.close(fd)
+        answer = SharedAnswer(path, (features, rows), dict(float_row))
+        yield answer, answer.open()
+    finally:
+        os.unlink(path)
+
+
+def gather_into(
+    views: Sequence[pit.ViewRequest],
+    matches: Sequence[pa.Table],
+    num_rows: int,
+    positions: np.ndarray,
+    dest: np.ndarray,
+    float_row: dict[str, int],
+) -> Placed:
+    """Matched values of a partition's ``num_rows`` entity rows copied into ``dest`` at the
+    rows ``positions`` (unmatched: NaN); non-float64 columns kept in partition order."""
+    scratch = pit.Gathered(num_rows=num_rows)
+    placed = Placed(valid=[])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for view, matched in zip(views, matches, strict=True):
+            pairs = list(zip(view.source_columns, view.output_names, strict=True))
+            floats = {s for s, n in pairs if n in float_row}
+            targets = [(s, float_row[n]) for s, n in pairs if n in float_row]
+            rows = matched.column("r").to_numpy()
+            valid = np.zeros(num_rows, dtype=bool)
+            valid[rows] = True
+            parts = _gather_files(pool, view, matched, targets, floats, positions, dest)
+            missing = positions[~valid]
+            for _, target in targets:
+                dest[target, missing] = np.nan
+            pit._place_others(view, floats, parts, num_rows, scratch)
+            placed.valid.append(valid)
+    placed.others = scratch.others
+    return placed
+
+
+def _gather_files(
+    pool: ThreadPoolExecutor,
+    view: pit.ViewRequest,
+    matched: pa.Table,
+    targets: list[tuple[str, int]],
+    floats: set[str],
+    positions: np.ndarray,
+    dest: np.ndarray,
+) -> list[tuple[np.ndarray, pa.Table]]:
+    """Read each matched file's row groups once and write its values at their rows."""
+    if matched.num_rows == 0:
+        return []
+    encoded = pc.dictionary_encode(matched.column("f")).combine_chunks()
+    file_ids = encoded.indices.to_numpy()
+    files = encoded.dictionary.to_pylist()
+    rows = matched.column("r").to_numpy()
+    in_file = matched.column("n").to_numpy()
+    order = np.lexsort((in_file, file_ids))
+    bounds = np.flatnonzero(np.diff(file_ids[order])) + 1
+    columns = list(dict.fromkeys(view.source_columns))
+    others = [s for s in columns if s not in floats]
+
+    def one_file(part: np.ndarray) -> tuple[np.ndarray, pa.Table] | None:
+        table, local = pit._read_rows(files[file_ids[part[0]]], in_file[part], columns)
+        at = positions[rows[part]]
+        for source, target in targets:
+            dest[target, at] = table.column(source).to_numpy()[local]
+        if others:
+            return rows[part], table.select(others).take(pa.array(local))
+        return None
+
+    return [p for p in pool.map(one_file, np.split(order, bounds)) if p is not None]
+
+
+class _Placement:
+    """Validity and non-float columns of every partition placed at their entity rows; the
+    float64 values are already in the shared answer."""
+
+    def __init__(
+        self,
+        rows: int,
+        positions: list[np.ndarray],
+        requests: Sequence[pit.ViewRequest],
+        names: list[str],
+        floats: np.ndarray,
+        float_row: dict[str, int],
+    ) -> None:
+        self.rows = rows
+        self.positions = positions
+        self.requests = list(requests)
+        self.names = names
+        self.floats = floats
+        self.float_row = float_row
+        self.valid = [np.zeros(rows, dtype=bool) for _ in self.requests]
+        self.others: dict[str, list[tuple[np.ndarray, pa.Array | pa.ChunkedArray]]] = {}
+
+    def add(self, index: int, part: Placed) -> None:
+        rows = self.positions[index]
+        for view_valid, valid in zip(self.valid, part.valid, strict=True):
+            view_valid[rows] = valid
+        for name, column in part.others.items():
+            self.others.setdefault(name, []).append((rows, column))
+
+    def result(self) -> pit.Gathered:
+        out = pit.Gathered(
+            num_rows=self.rows, names=self.names, floats=self.floats, float_row=self.float_row
+        )
+        for view, valid in zip(self.requests, self.valid, strict=True):
+            for name in view.output_names:
+                out.valid[name] = valid
+        out.others = _in_row_order(self.others, self.rows)
+        return out
+
+
+def _in_row_order(
+    others: dict[str, list[tuple[np.ndarray, pa.Array | pa.ChunkedArray]]], rows: int
+) -> dict[str, pa.Array | pa.ChunkedArray]:
+    """Columns sent back per partition, put in entity row order."""
+    placed = {}
+    for name, parts in others.items():
+        at = np.concatenate([r for r, _ in parts])
+        values = pa.concat_arrays(
+            [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for _, c in parts]
+        )
+        order = np.empty(rows, dtype=np.int64)
+        order[at] = np.arange(len(at), dtype=np.int64)
+        placed[name] = values.take(pa.array(order))
+    return placed
 
 
 class _Merge:
@@ -203,12 +466,5 @@ class _Merge:
     def result(self) -> pit.Gathered:
         if self.out is None:
             return pit.Gathered(num_rows=self.rows)
-        for name, parts in self.others.items():
-            rows = np.concatenate([r for r, _ in parts])
-            values = pa.concat_arrays(
-                [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for _, c in parts]
-            )
-            order = np.empty(self.rows, dtype=np.int64)
-            order[rows] = np.arange(len(rows), dtype=np.int64)
-            self.out.others[name] = values.take(pa.array(order))
+        self.out.others.update(_in_row_order(self.others, self.rows))
         return self.out
