@@ -1,27 +1,38 @@
 """Benchmark: the transform job and point-in-time retrieval on a two-node Ray cluster.
 
-The cluster is real: ``ray.cluster_utils.Cluster`` starts a head and a worker node on this
-machine, one CPU and a 256 MB object store each, and the benchmark connects to it as a
-driver. Cases:
+The cluster is real: two ``ray start --block`` processes on this machine, a head and a
+worker node joining it, one CPU and a 256 MB object store each, and the benchmark connects
+to it as a driver. Each node runs in a session of its own, as nodes started on two machines
+(or from two shells) would: on a kernel that shares CPU between sessions first
+(``sched_autogroup``), a node then competes for the machine as one party, like the baseline
+process does, instead of the two nodes and the driver sharing one party's slice. Cases:
 
 - ``transform_ray_2_nodes``: the transform job's symbol batches (read the lake's bars,
   compute the TA-Lib views, write one Parquet file per view and symbol) as Ray tasks on the
   two nodes, against the same batches in one process (``transform_one_process``); both
   write the same bytes (content hash of every offline table, same creation time). Worker
   processes are started by a small warm-up job first, as a long-lived cluster would have
-  them. The day profiles the job writes afterwards run in the driver either way and are
-  not timed.
+  them; the baseline runs in the driver, which has every module imported already. The day
+  profiles the job writes afterwards run in the driver either way and are not timed.
 - ``retrieval_1m_ray``: ``get_historical_features`` for 1M entity rows × 200 features with
   the entity rows partitioned by symbol and joined per partition on the workers, against
-  the same call answered locally (``retrieval_1m_local``); answers must be equal.
+  the same call answered locally (``retrieval_1m_local``); the answers' content hashes
+  (columns, dtypes, index and every value) must be equal. Each answer is hashed and dropped
+  before the next call, so no call runs beside an earlier answer.
 - ``transform_5000_symbols``: 5,000 symbols × 2,520 days through Ray; seconds and the peak
-  of the summed resident memory of the driver and every cluster process (sampled every
-  0.2 s), goal ≤ 8 GB. Symbols are generated one at a time into a cached lake, so no step
-  holds all series. Runs first, before the driver has held any retrieval answer.
+  memory of the driver and every cluster process together, goal ≤ 8 GB. Symbols are
+  generated one at a time into a cached lake, so no step holds all series. Runs first.
 
-The load average and whether the kernel groups CPU time by session (``sched_autogroup``:
-the driver and its cluster's processes then share one session's slice of a busy machine)
-are recorded in ``setup``.
+Memory: ``peak_rss_mb`` is the peak of the summed proportional set size (PSS: a page shared
+by n processes counts 1/n in each — Ray's object store and a shared answer are mapped by
+several processes) of the driver and all its descendants, sampled every 0.2 s;
+``peak_rss_sum_mb`` is the same peak with plain RSS summed (shared pages counted once per
+process that maps them). CPU: ``cpu_seconds`` (the platform's) and ``baseline_cpu_seconds``
+are the user + system time of the driver and every cluster process during a timed call
+(medians; the baseline's: the driver's alone), the work done whatever the machine's load.
+
+The load average and whether the kernel groups CPU time by session are recorded in
+``setup``.
 
 ``BENCH_RAY_SYMBOLS`` (500), ``BENCH_BIG_SYMBOLS`` (5000), ``BENCH_RAY_DAYS`` (2520),
 ``BENCH_REPEATS`` (2), ``BENCH_RETRIEVAL_ROWS`` (1000000) shrink a run.
@@ -35,6 +46,10 @@ import hashlib
 import logging
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -135,24 +150,29 @@ def offline_hash(repo: RepoPaths) -> str:
 
 
 class ClusterMemory:
-    """Peak of the summed RSS of this process and all its descendants (the cluster's
-    processes are children of the driver that started them), sampled every 0.2 s."""
+    """Peak memory of this process and all its descendants (the cluster's processes are
+    children of the driver that started them), sampled every 0.2 s: summed PSS
+    (``peak_mb``) and summed RSS (``peak_rss_sum_mb``)."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
+        self.peak_rss_sum_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
+            pss = rss = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    total += process.memory_info().rss
-                except psutil.NoSuchProcess:
-                    pass
-            self.peak_mb = max(self.peak_mb, total / 2**20)
+                    info = process.memory_full_info()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                pss += info.pss
+                rss += info.rss
+            self.peak_mb = max(self.peak_mb, pss / 2**20)
+            self.peak_rss_sum_mb = max(self.peak_rss_sum_mb, rss / 2**20)
             self._stop.wait(0.2)
 
     def __enter__(self) -> ClusterMemory:
@@ -164,25 +184,93 @@ class ClusterMemory:
         self._thread.join()
 
 
+def cluster_cpu_seconds(cluster: bool = True) -> float:
+    """User + system CPU seconds used so far by this process and (``cluster``) its live
+    descendants."""
+    total = 0.0
+    me = psutil.Process()
+    for process in [me, *(me.children(recursive=True) if cluster else [])]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _ray_node(*args: str) -> subprocess.Popen:
+    """``ray start --block`` in a session (and process group) of its own."""
+    command = [
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--block",
+        "--num-cpus=1",
+        f"--object-store-memory={NODE_STORE_MB * 2**20}",
+        "--disable-usage-stats",
+        *args,
+    ]
+    return subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _stop_node(node: subprocess.Popen) -> None:
+    """Stop a node and every process it started (its process group)."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(node.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            node.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(node.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
 @contextmanager
 def two_node_cluster() -> Iterator[str]:
-    """A head and a worker node, one CPU each; yields the address, the driver connected."""
+    """A head and a worker node, one CPU each, each in its own session; yields the
+    address, the driver connected."""
     import ray
-    from ray.cluster_utils import Cluster
 
-    store = NODE_STORE_MB * 2**20
-    cluster = Cluster(
-        initialize_head=True,
-        head_node_args={"num_cpus": 1, "object_store_memory": store, "include_dashboard": False},
-    )
-    cluster.add_node(num_cpus=1, object_store_memory=store)
-    cluster.wait_for_nodes()
-    ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.WARNING)
+    # A busy machine can take longer than Ray's default to start a node's agents.
+    os.environ.setdefault("RAY_agent_register_timeout_ms", "120000")
+    port = _free_port()
+    address = f"{ray.util.get_node_ip_address()}:{port}"
+    nodes = [_ray_node("--head", f"--port={port}", "--include-dashboard=false")]
     try:
-        yield cluster.address
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+                break
+            except (ConnectionError, RuntimeError):
+                if time.monotonic() > deadline or nodes[0].poll() is not None:
+                    raise
+                time.sleep(1)
+        nodes.append(_ray_node(f"--address={address}"))
+        while len([n for n in ray.nodes() if n["Alive"]]) < 2:
+            if time.monotonic() > deadline or nodes[1].poll() is not None:
+                raise RuntimeError("the second Ray node did not join")
+            time.sleep(0.5)
+        yield address
     finally:
         ray.shutdown()
-        cluster.shutdown()
+        for node in reversed(nodes):
+            _stop_node(node)
 
 
 def transform_locally(repo: RepoPaths, symbols: list[str], views: list[str]) -> None:
@@ -200,10 +288,14 @@ def transform_on_ray(
     )
 
 
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+def timed(action: Callable[[], Any], cluster: bool = True) -> tuple[float, Any, float]:
+    """Wall seconds, result, and CPU seconds of the driver and (``cluster``) every cluster
+    process."""
+    cpu = cluster_cpu_seconds(cluster)
     start = time.perf_counter()
     result = action()
-    return time.perf_counter() - start, result
+    took = time.perf_counter() - start
+    return took, result, cluster_cpu_seconds(cluster) - cpu
 
 
 def transform_cases(address: str) -> list[dict[str, Any]]:
@@ -211,20 +303,33 @@ def transform_cases(address: str) -> list[dict[str, Any]]:
     symbols = symbol_names(SYMBOLS)
     warm = fresh_output(lake, "warm")
     transform_on_ray(warm, symbols[:8], TALIB_VIEWS, address, batch_size=1)  # both nodes
-    local_runs, ray_runs, peaks, placement = [], [], [], {}
+    local_runs, ray_runs, local_cpu, ray_cpu, peaks, rss_sums, placement = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        {},
+    )
     local, on_ray = fresh_output(lake, "local"), fresh_output(lake, "ray")
     for _ in range(REPEATS):
         local = fresh_output(lake, "local")
-        local_runs.append(timed(partial(transform_locally, local, symbols, TALIB_VIEWS))[0])
+        took, _, cpu = timed(partial(transform_locally, local, symbols, TALIB_VIEWS), cluster=False)
+        local_runs.append(took)
+        local_cpu.append(cpu)
         on_ray = fresh_output(lake, "ray")
         with ClusterMemory() as memory:
-            took, placement = timed(
+            took, placement, cpu = timed(
                 partial(transform_on_ray, on_ray, symbols, TALIB_VIEWS, address)
             )
         ray_runs.append(took)
+        ray_cpu.append(cpu)
         peaks.append(memory.peak_mb)
+        rss_sums.append(memory.peak_rss_sum_mb)
     identical = offline_hash(local) == offline_hash(on_ray)
     print(f"transform: one process {local_runs}, ray {ray_runs}, identical {identical}")
+    print(f"  cpu seconds: one process {local_cpu}, ray {ray_cpu}")
     return [
         cost_case(
             "transform_ray_2_nodes",
@@ -240,6 +345,9 @@ def transform_cases(address: str) -> list[dict[str, Any]]:
             repeats=REPEATS,
             runs=[round(v, 2) for v in ray_runs],
             baseline_runs=[round(v, 2) for v in local_runs],
+            cpu_seconds=round(median(ray_cpu), 2),
+            baseline_cpu_seconds=round(median(local_cpu), 2),
+            peak_rss_sum_mb=round(max(rss_sums), 1),
         )
     ]
 
@@ -248,7 +356,7 @@ def big_transform_case(address: str) -> dict[str, Any]:
     lake = cached_lake(BIG_SYMBOLS, DAYS)
     repo = fresh_output(lake, "big")
     with ClusterMemory() as memory:
-        took, placement = timed(
+        took, placement, cpu = timed(
             lambda: transform_on_ray(repo, symbol_names(BIG_SYMBOLS), BIG_VIEWS, address)
         )
     files = sum(1 for _ in repo.offline.glob("*/*.parquet"))
@@ -259,13 +367,15 @@ def big_transform_case(address: str) -> dict[str, Any]:
         "metric": "seconds",
         "value": round(took, 2),
         "peak_rss_mb": round(memory.peak_mb, 1),
+        "peak_rss_sum_mb": round(memory.peak_rss_sum_mb, 1),
+        "cpu_seconds": round(cpu, 2),
         "goal": "peak_rss_mb <= 8192",
         "symbols": BIG_SYMBOLS,
         "days": DAYS,
         "views": BIG_VIEWS,
         "files_written": files,
         "batches_per_node": sorted(placement.values()),
-        "rss_scope": "driver and every cluster process, summed",
+        "rss_scope": "driver and every cluster process, PSS summed",
     }
 
 
@@ -285,6 +395,14 @@ def retrieval_store(kind: str, address: str):  # noqa: ANN201 - feast.FeatureSto
     return FeatureStore(repo_path=str(retrieval.REPO), fs_yaml_file=yaml)
 
 
+def answer_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 of a retrieval answer: column names, dtypes, index and every value."""
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def retrieval_case(address: str) -> dict[str, Any]:
     from bench import retrieval
 
@@ -296,27 +414,33 @@ def retrieval_case(address: str) -> dict[str, Any]:
     try:
         stores = {kind: retrieval_store(kind, address) for kind in ("local", "ray")}
         runs: dict[str, list[float]] = {"local": [], "ray": []}
-        answers: dict[str, pd.DataFrame] = {}
-        peaks = []
+        cpu: dict[str, list[float]] = {"local": [], "ray": []}
+        hashes: dict[str, set[str]] = {"local": set(), "ray": set()}
+        peaks, rss_sums = [], []
         for _ in range(REPEATS):
             for kind, store in stores.items():
-                answers.pop(kind, None)
                 with ClusterMemory() as memory:
-                    took, answers[kind] = timed(
+                    took, answer, used = timed(
                         partial(
                             lambda s: s.get_historical_features(
                                 entity_df=entity, features=features
                             ).to_df(),
                             store,
-                        )
+                        ),
+                        cluster=kind == "ray",
                     )
                 runs[kind].append(took)
+                cpu[kind].append(used)
+                hashes[kind].add(answer_hash(answer))
+                del answer
                 if kind == "ray":
                     peaks.append(memory.peak_mb)
+                    rss_sums.append(memory.peak_rss_sum_mb)
     finally:
         os.chdir(cwd)
-    identical = answers["local"].equals(answers["ray"])
+    identical = len(hashes["local"]) == 1 and hashes["local"] == hashes["ray"]
     print(f"retrieval {RETRIEVAL_ROWS}: {runs}, identical {identical}")
+    print(f"  cpu seconds: {cpu}")
     return cost_case(
         "retrieval_1m_ray",
         baseline="retrieval_1m_local",
@@ -330,6 +454,9 @@ def retrieval_case(address: str) -> dict[str, Any]:
         repeats=REPEATS,
         runs=[round(v, 2) for v in runs["ray"]],
         baseline_runs=[round(v, 2) for v in runs["local"]],
+        cpu_seconds=round(median(cpu["ray"]), 2),
+        baseline_cpu_seconds=round(median(cpu["local"]), 2),
+        peak_rss_sum_mb=round(max(rss_sums), 1),
     )
 
 
