@@ -35,9 +35,12 @@ def family_of(definition: dict[str, Any]) -> str:
 
 
 def read_stamped(path: Any, *columns: str) -> pa.Table:
-    """``columns`` of the lake file at ``path`` plus whichever provenance columns it has."""
-    names = pq.read_schema(path).names
-    return pq.read_table(path, columns=[*columns, *(c for c in PROVENANCE_COLUMNS if c in names)])
+    """``columns`` of the lake file at ``path`` plus whichever provenance columns it has
+    (one open of the file, read without threads: a trace reads a few thousand rows)."""
+    file = pq.ParquetFile(path)
+    names = file.schema_arrow.names
+    wanted = [*columns, *(c for c in PROVENANCE_COLUMNS if c in names)]
+    return file.read(columns=wanted, use_threads=False)
 
 
 def position_at(stamps: pa.ChunkedArray, ts: Any) -> int:

@@ -9,7 +9,8 @@ path and sha256. The import's verdict gives the
 rules the rows passed (and findings, the warnings on those lines); the materialization run
 and the drift reports complete the chain.
 
-A :class:`Tracer` keeps what many traces share (run records, manifests, verdicts) in memory.
+A :class:`Tracer` keeps what many traces share (run records, manifests, verdicts, drift
+reports) in memory.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Tracer:
         self._findings: dict[str, dict[tuple[str, int], list[str]]] = {}
         self._definitions: dict[tuple[str, str], dict] = {}
         self._revisions: dict[str, str | None] = {}
+        self._drifts: dict[str, list[dict[str, Any]] | None] = {}
 
     # -- the public entry point -------------------------------------------------------------
 
@@ -235,10 +237,9 @@ class Tracer:
 
     def _drift(self, view: str, run: RunRecord) -> dict[str, Any] | None:
         """The view's drift status as of the materialization (the last check before its end)."""
-        folder = self.repo.data / "monitoring" / "drift" / view
-        if not folder.is_dir():
+        reports = self._drift_reports(view)
+        if reports is None:
             return {"status": "not checked"}
-        reports = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
         cutoff = run.ended_at or run.started_at
         mine = [r for r in reports if r.get("run_id") == run.run_id]
         earlier = [r for r in reports if r.get("checked_at", "") <= cutoff]
@@ -251,6 +252,17 @@ class Tracer:
             "drifted_features": [f["feature"] for f in chosen.get("features", [])
                                  if f.get("drifted") or f.get("status") == "drift"],
         }  # fmt: skip
+
+    def _drift_reports(self, view: str) -> list[dict[str, Any]] | None:
+        """The view's drift reports in file order (None: never checked), read once."""
+        if view not in self._drifts:
+            folder = self.repo.data / "monitoring" / "drift" / view
+            self._drifts[view] = (
+                [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+                if folder.is_dir()
+                else None
+            )
+        return self._drifts[view]
 
     # -- the lake ----------------------------------------------------------------------------
 
