@@ -296,7 +296,20 @@ def main() -> None:
     print(f"traces: {traced}", flush=True)
     verified = isolated(audit_verify, AUDIT_ENTRIES)
     print(f"audit: {verified}", flush=True)
+    print(write(files, load, runs, repeated, imports, traced, verified))
 
+
+def write(
+    files: dict[str, list[str]],
+    load: tuple[float, float, float],
+    runs: dict[bool, list[dict[str, float]]],
+    repeated: dict[str, list[float]],
+    imports: list[float],
+    traced: dict[str, Any],
+    verified: dict[str, float],
+    **setup: Any,
+) -> Path:
+    """Write ``bench/results/lineage.json`` from the measurements (``setup``: extra facts)."""
     cases = [
         {
             "case": "trace_p95",
@@ -372,7 +385,7 @@ def main() -> None:
             "goal": "value <= 30",
         }
     )
-    path = write_result(
+    return write_result(
         "lineage",
         versions=package_versions("feast", "openlineage-python", "cryptography", "pyarrow"),
         setup={
@@ -386,10 +399,10 @@ def main() -> None:
             "interleaved": True,
             "load_average_at_start": [round(x, 2) for x in load],
             "cores": os.cpu_count(),
+            **setup,
         },
         cases=cases,
     )
-    print(path)
 
 
 if __name__ == "__main__":
