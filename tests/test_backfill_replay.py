@@ -112,9 +112,9 @@ def test_replay_of_an_unchanged_run_is_identical(tmp_path, from_scratch):
     assert report.summary() == f"replay of {run.run_id}: identical"
 
 
-def test_replay_after_a_transform_parameter_changed_names_the_view(tmp_path):
-    fill_lake(tmp_path / "repo")
-    run = backfill(tmp_path / "repo", *MARCH, views=["ta_math", "ta_momentum"], profile_days=False)
+def replay_with_max_close_period_31(tmp_path: Path, root: Path, run_id: str):  # noqa: ANN201
+    """``axiom replay RUN_ID`` under a scratch copy of ``transforms/`` in which the period of
+    ``max_close_30`` (view ``ta_math``) is 31; the finished process."""
     code = tmp_path / "code"
     shutil.copytree(REPO_ROOT / "transforms", code / "transforms")
     source = code / "transforms" / "talib_features.py"
@@ -123,10 +123,16 @@ def test_replay_after_a_transform_parameter_changed_names_the_view(tmp_path):
     source.write_text(text.replace('"close", timeperiod=30)', '"close", timeperiod=31)', 1))
     env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{REPO_ROOT}"}
     axiom = ["-c", "from axiom_features.cli.app import main; main()"]
-    done = subprocess.run(
-        [sys.executable, *axiom, "--repo", str(tmp_path / "repo"), "replay", run.run_id],
+    return subprocess.run(
+        [sys.executable, *axiom, "--repo", str(root), "replay", run_id],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
     )  # fmt: skip
+
+
+def test_replay_after_a_transform_parameter_changed_names_the_view(tmp_path):
+    fill_lake(tmp_path / "repo")
+    run = backfill(tmp_path / "repo", *MARCH, views=["ta_math", "ta_momentum"], profile_days=False)
+    done = replay_with_max_close_period_31(tmp_path, tmp_path / "repo", run.run_id)
     assert done.returncode == 1, done.stderr
     line = done.stdout.strip()
     assert line.startswith(f"replay of {run.run_id}: differs: ta_math: ")

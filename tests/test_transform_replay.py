@@ -3,18 +3,13 @@ named (and only it) after a transform parameter changed, refused when an input c
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from axiom_features.backfill.replay import NotReplayable, replay
 from axiom_features.pipeline import jobs
-from tests.conftest import REPO_ROOT
-from tests.test_backfill_replay import SYMBOLS, fill_lake
+from tests.test_backfill_replay import SYMBOLS, fill_lake, replay_with_max_close_period_31
 from tests.test_transform_job import write_bars
 from tests.test_transforms import synthetic_bars
 
@@ -40,18 +35,7 @@ def test_replay_of_a_transform_after_a_parameter_changed_names_only_that_view(
     fill_lake(root)
     jobs.transform(root, views=VIEWS)
     (run,) = [r for r in jobs.RunLog(root / "data" / "runs").list() if r.command == "transform"]
-    code = tmp_path / "code"
-    shutil.copytree(REPO_ROOT / "transforms", code / "transforms")
-    source = code / "transforms" / "talib_features.py"
-    text = source.read_text()
-    assert '_on("max_close_30", "close", timeperiod=30)' in text
-    source.write_text(text.replace('"close", timeperiod=30)', '"close", timeperiod=31)', 1))
-    env = {**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{REPO_ROOT}"}
-    axiom = ["-c", "from axiom_features.cli.app import main; main()"]
-    done = subprocess.run(
-        [sys.executable, *axiom, "--repo", str(root), "replay", run.run_id],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+    done = replay_with_max_close_period_31(tmp_path, root, run.run_id)
     assert done.returncode == 1, done.stderr
     line = done.stdout.strip()
     assert line.startswith(f"replay of {run.run_id}: differs: ta_math: "), line
