@@ -32,7 +32,6 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from axiom_features.offline import point_in_time as pit
@@ -357,13 +356,7 @@ def _gather_files(
     """Read each matched file's row groups once and write its values at their rows."""
     if matched.num_rows == 0:
         return []
-    encoded = pc.dictionary_encode(matched.column("f")).combine_chunks()
-    file_ids = encoded.indices.to_numpy()
-    files = encoded.dictionary.to_pylist()
-    rows = matched.column("r").to_numpy()
-    in_file = matched.column("n").to_numpy()
-    order = np.lexsort((in_file, file_ids))
-    bounds = np.flatnonzero(np.diff(file_ids[order])) + 1
+    files, file_ids, rows, in_file, order, bounds = pit.file_groups(matched)
     columns = list(dict.fromkeys(view.source_columns))
     others = [s for s in columns if s not in floats]
 

@@ -337,18 +337,27 @@ def gather(
     return out
 
 
+def file_groups(
+    matched: pa.Table,
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Matched rows grouped by file: the files, each match's file index, output row and row
+    in its file, the order that sorts matches by file then row, and where each file's run
+    starts in that order."""
+    encoded = pc.dictionary_encode(matched.column("f")).combine_chunks()
+    file_ids = encoded.indices.to_numpy()
+    rows = matched.column("r").to_numpy()
+    in_file = matched.column("n").to_numpy()
+    order = np.lexsort((in_file, file_ids))
+    bounds = np.flatnonzero(np.diff(file_ids[order])) + 1
+    return encoded.dictionary.to_pylist(), file_ids, rows, in_file, order, bounds
+
+
 def _gather_view(
     pool: ThreadPoolExecutor, view: ViewRequest, matched: pa.Table, floats: set[str], out: Gathered
 ) -> list[tuple[np.ndarray, pa.Table]]:
     if matched.num_rows == 0:
         return []
-    encoded = pc.dictionary_encode(matched.column("f")).combine_chunks()
-    file_ids = encoded.indices.to_numpy()
-    files = encoded.dictionary.to_pylist()
-    rows = matched.column("r").to_numpy()
-    in_file = matched.column("n").to_numpy()
-    order = np.lexsort((in_file, file_ids))
-    bounds = np.flatnonzero(np.diff(file_ids[order])) + 1
+    files, file_ids, rows, in_file, order, bounds = file_groups(matched)
     columns = list(dict.fromkeys(view.source_columns))
     float_pairs = [
         (s, out.float_row[n])
