@@ -28,6 +28,7 @@ from feast.infra.registry.base_registry import BaseRegistry
 from feast.repo_config import FeastConfigBaseModel
 
 from axiom_features.materialize.run_context import MaterializedView, current_run
+from axiom_features.offline.sources import offline_storage, source_exists
 from axiom_features.pipeline.runs import RunLog, new_run_id
 from monitoring.profile_store import ProfileStore
 from monitoring.profiling import profile_frame
@@ -127,13 +128,15 @@ class ProfilingComputeEngine(LocalComputeEngine):
         return LocalMaterializationJob(job_id=job_id, status=MaterializationJobStatus.SUCCEEDED)
 
     def _offline_table_missing(self, view: FeatureView) -> bool:
-        """A file source whose folder does not exist yet: no transform job has run."""
+        """A file source whose folder does not exist yet (here, or on the repo's storage
+        when that is not local): no transform job has run."""
         source = view.batch_source
         if not isinstance(source, FileSource) or "://" in source.path:
             return False
         path = Path(source.path)
         root = Path(self.repo_config.repo_path or ".")
-        return not (path if path.is_absolute() else root / path).exists()
+        path = path if path.is_absolute() else root / path
+        return not source_exists(offline_storage(self.repo_config), path)
 
     def _profile(self, task: MaterializationTask, written: pa.Table) -> None:
         view = task.feature_view

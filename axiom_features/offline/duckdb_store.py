@@ -11,8 +11,11 @@ Users keep calling ``FeatureStore.get_historical_features``; the join runs as de
 selects Ray and the entity frame is large (:mod:`axiom_features.offline.partitioned`).
 Everything else (``pull_all_from_table_or_query``,
 saved datasets, logging) is stock Feast's file store, and ``offline_write_batch`` also accepts
-the platform's folder-per-view, file-per-entity layout. Requests the fast path does not cover
-(no entity frame, a SQL entity query, remote files) are answered by stock Feast.
+the platform's folder-per-view, file-per-entity layout. A repo whose ``storage:`` is not a
+local folder (:mod:`axiom_features.storage`) has its ``data/offline`` sources read through
+that storage's file system (:mod:`axiom_features.offline.sources`). Requests the fast path
+does not cover (no entity frame, a SQL entity query, remote source paths) are answered by
+stock Feast.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 from feast.feature_view import FeatureView
 from feast.infra.offline_stores.dask import (
     DaskOfflineStore,
@@ -46,6 +50,7 @@ from axiom_features.offline import point_in_time as pit
 from axiom_features.offline.joined import JoinedFrame, joined_frame
 from axiom_features.offline.latest import latest_rows
 from axiom_features.offline.partitioned import partition_key, ray_joined_frame
+from axiom_features.offline.sources import offline_storage, source_files, source_filesystem
 from axiom_features.offline.writes import write_batch_by_entity
 from axiom_features.scaleout.settings import settings_from_block
 
@@ -101,8 +106,10 @@ def view_requests(
     registry: BaseRegistry,
     full_feature_names: bool,
     files_of: Callable[[FeatureView], list[str]],
+    filesystem_of: Callable[[FeatureView], pafs.FileSystem | None] | None = None,
 ) -> list[pit.ViewRequest]:
-    """One :class:`~axiom_features.offline.point_in_time.ViewRequest` per requested view."""
+    """One :class:`~axiom_features.offline.point_in_time.ViewRequest` per requested view;
+    ``filesystem_of`` names the file system of a view's files (default: local paths)."""
     by_view, _ = _get_requested_feature_views_to_features_dict(
         feature_refs,
         feature_views,
@@ -126,6 +133,7 @@ def view_requests(
                 ttl_us=int(ttl * 1_000_000) if ttl else None,
                 source_columns=[reverse.get(f, f) for f in features],
                 output_names=[f"{prefix}__{f}" if full_feature_names else f for f in features],
+                filesystem=filesystem_of(view) if filesystem_of else None,
             )
         )
     return requests
@@ -247,13 +255,15 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
                 **kwargs,
             )
         timestamp_column = entity_timestamp_column(entity_df)
+        storage = offline_storage(config)
         requests = view_requests(
             config,
             feature_views,
             feature_refs,
             registry,
             full_feature_names,
-            lambda view: pit.parquet_files(_source_path(config, view.batch_source)),
+            lambda view: source_files(storage, _source_path(config, view.batch_source)),
+            lambda view: source_filesystem(storage, _source_path(config, view.batch_source)),
         )
         missing = {k for r in requests for k in r.entity_keys} - set(entity_df.columns)
         if missing:
@@ -318,11 +328,14 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
                 end_date,
             )
 
+        path = _source_path(config, data_source)
+        storage = offline_storage(config)
+
         def compute() -> pa.Table:
             with duckdb_connection(config) as con:
                 return latest_rows(
                     con,
-                    pit.parquet_files(_source_path(config, data_source)),
+                    source_files(storage, path),
                     join_key_columns,
                     feature_name_columns,
                     timestamp_field,
@@ -330,6 +343,7 @@ class AxiomDuckDBOfflineStore(DaskOfflineStore):
                     start_date,
                     end_date,
                     threads=config.offline_store.threads,
+                    filesystem=source_filesystem(storage, path),
                 )
 
         return TableRetrievalJob(compute, repo_path=str(config.repo_path))

@@ -3,6 +3,7 @@ writes online.
 
 Like the point-in-time join, it decides on narrow columns in DuckDB (``arg_max`` of the row's
 ``(event time, created time)`` per key) and then reads only the winning rows' row groups.
+Files on a storage that is not local are read through its ``filesystem``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.fs as pafs
 
 from axiom_features.offline import point_in_time as pit
 
@@ -27,9 +29,11 @@ def latest_rows(
     end: datetime | None = None,
     *,
     threads: int | None = None,
+    filesystem: pafs.FileSystem | None = None,
 ) -> pa.Table:
     """For each join key, the row with the latest ``timestamp_field`` in ``[start, end]``
-    (ties: latest ``created_timestamp_column``): join keys, features, timestamp columns."""
+    (ties: latest ``created_timestamp_column``): join keys, features, timestamp columns.
+    ``files`` are local paths, or paths on ``filesystem``."""
     columns = list(
         dict.fromkeys(
             [
@@ -50,6 +54,7 @@ def latest_rows(
         ttl_us=None,
         source_columns=columns,
         output_names=columns,
+        filesystem=filesystem,
     )
     if not files:
         matches = pa.table(
@@ -61,7 +66,7 @@ def latest_rows(
         )
     else:
         sql, params = _latest_sql(request, start, end)
-        matches = con.sql(sql, params=params).to_arrow_table()
+        matches = pit.query_source(con, request, sql, params)
     gathered = pit.gather([request], [matches], matches.num_rows, threads=threads)
     return pa.table({name: gathered.arrow_column(name) for name in gathered.names})
 
@@ -76,7 +81,8 @@ def _latest_sql(
         if created
         else "0::HUGEINT"
     )
-    where, params = [], [request.files]
+    scan, params = pit.source_scan(request)
+    where = []
     if start is not None:
         where.append(f"{ts} >= ?")
         params.append(start)
@@ -90,7 +96,7 @@ def _latest_sql(
             SELECT arg_max({{'f': filename, 'n': file_row_number}},
                            {pit.micros_sql(request.timestamp_field)}::HUGEINT * {pit.KEY_SHIFT}
                            + {created_key}) AS w
-            FROM read_parquet(?, filename = true, file_row_number = true)
+            FROM {scan}
             {"WHERE " + " AND ".join(where) if where else ""}
             GROUP BY {keys}
         )

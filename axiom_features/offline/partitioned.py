@@ -32,6 +32,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from axiom_features.offline import point_in_time as pit
@@ -64,23 +65,30 @@ def deal_keys(codes: np.ndarray, keys: int, partitions: int) -> np.ndarray:
     return owner
 
 
-def single_key(path: str, column: str) -> object | None:
+def single_key(path: str, column: str, filesystem: pafs.FileSystem | None = None) -> object | None:
     """The only value of ``column`` in the file by its statistics, else None; remembered
-    per file version (path, size, modification time)."""
-    stat = os.stat(path)
-    cache_key = (path, column, stat.st_size, stat.st_mtime_ns)
+    per file version (path, size, modification time). ``path`` is local, or on
+    ``filesystem``."""
+    if filesystem is None:
+        stat = os.stat(path)
+        cache_key: tuple = (path, column, stat.st_size, stat.st_mtime_ns)
+    else:
+        info = filesystem.get_file_info(path)
+        cache_key = (filesystem.type_name, path, column, info.size, info.mtime_ns)
     if cache_key not in _SINGLE_KEYS:
         if len(_SINGLE_KEYS) > 200_000:
             _SINGLE_KEYS.clear()
-        _SINGLE_KEYS[cache_key] = _single_key_read(path, column)
+        _SINGLE_KEYS[cache_key] = _single_key_read(path, column, filesystem)
     return _SINGLE_KEYS[cache_key]
 
 
 _SINGLE_KEYS: dict[tuple, object | None] = {}
 
 
-def _single_key_read(path: str, column: str) -> object | None:
-    meta = pq.ParquetFile(path).metadata
+def _single_key_read(
+    path: str, column: str, filesystem: pafs.FileSystem | None = None
+) -> object | None:
+    meta = pq.ParquetFile(path).metadata if filesystem is None else _metadata(path, filesystem)
     index = meta.schema.to_arrow_schema().get_field_index(column)
     if index < 0:
         return None
@@ -91,6 +99,11 @@ def _single_key_read(path: str, column: str) -> object | None:
             return None
         values.add(stats.min)
     return values.pop() if len(values) == 1 else None
+
+
+def _metadata(path: str, filesystem: pafs.FileSystem) -> pq.FileMetaData:
+    with filesystem.open_input_file(path) as source:
+        return pq.ParquetFile(source).metadata
 
 
 def _join_partition(
@@ -148,7 +161,9 @@ def _partition_requests(
         source_key = request.source_keys[request.entity_keys.index(key)]
         files: list[list[str]] = [[] for _ in range(partitions)]
         with ThreadPoolExecutor(max_workers=8) as pool:
-            values = list(pool.map(single_key, request.files, repeat(source_key)))
+            values = list(
+                pool.map(single_key, request.files, repeat(source_key), repeat(request.filesystem))
+            )
         for path, value in zip(request.files, values, strict=True):
             if value is None:
                 for part in files:
@@ -274,7 +289,7 @@ def answer_layout(requests: Sequence[pit.ViewRequest]) -> tuple[list[str], dict[
     float_row: dict[str, int] = {}
     for view in requests:
         floats = (
-            pit._float_columns(view.files, view.source_columns)
+            pit._float_columns(view.files, view.source_columns, view.filesystem)
             if view.files
             else set(view.source_columns)
         )
@@ -361,7 +376,9 @@ def _gather_files(
     others = [s for s in columns if s not in floats]
 
     def one_file(part: np.ndarray) -> tuple[np.ndarray, pa.Table] | None:
-        table, local = pit._read_rows(files[file_ids[part[0]]], in_file[part], columns)
+        table, local = pit._read_rows(
+            files[file_ids[part[0]]], in_file[part], columns, view.filesystem
+        )
         at = positions[rows[part]]
         for source, target in targets:
             dest[target, at] = table.column(source).to_numpy()[local]

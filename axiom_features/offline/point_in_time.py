@@ -13,6 +13,11 @@ Two steps, so that memory stays the size of the result:
    feature columns, and matched values are copied straight into one preallocated float64
    matrix (a row per feature, a column per entity row). Non-float columns go through Arrow
    ``take``. Entity rows keep their order; unmatched rows are null (NaN in pandas).
+
+A view whose files sit on a storage that is not a local folder (``ViewRequest.filesystem``,
+e.g. S3) is matched on its narrow columns read through that file system into an Arrow table
+(with DuckDB's ``filename`` and ``file_row_number``), and gathered by the same row-group reads
+through it; local files are read by DuckDB and PyArrow directly, as before.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 ENTITY_TABLE = "__axiom_entity"
+SOURCE_TABLE = "__axiom_source"
 ROW = "__axiom_row"
 EVENT_US = "__axiom_ts_us"
 KEY_SHIFT = "18446744073709551616::HUGEINT"  # 2**64: event time in the high half of the key
@@ -48,7 +55,7 @@ class ViewRequest:
 
     name: str
     files: list[str]
-    """Parquet files of the source (absolute paths)."""
+    """Parquet files of the source (absolute paths, or paths on ``filesystem``)."""
     entity_keys: list[str]
     """Join key columns as named in the entity frame."""
     source_keys: list[str]
@@ -61,6 +68,8 @@ class ViewRequest:
     """Source column of each requested feature."""
     output_names: list[str]
     """Output column of each requested feature."""
+    filesystem: pafs.FileSystem | None = None
+    """The file system ``files`` are on (a storage that is not local); None: local paths."""
 
 
 @dataclass
@@ -148,7 +157,7 @@ def _narrow_ctes(view: ViewRequest, entity: EntityRows, with_created: bool) -> t
     )
     created_us = f"{micros_sql(created_column)} AS c, " if with_created and created_column else ""
     ts = ident(view.timestamp_field)
-    params: list = [view.files]
+    scan, params = source_scan(view)
     window = ""
     if entity.max_us is not None:  # lets DuckDB skip row groups outside the entity window
         window = f"WHERE {ts} <= ?"
@@ -165,7 +174,7 @@ def _narrow_ctes(view: ViewRequest, entity: EntityRows, with_created: bool) -> t
             SELECT {keys_s}{created_us}{micros_sql(view.timestamp_field)} AS t,
                    {micros_sql(view.timestamp_field)}::HUGEINT * {KEY_SHIFT} + {created} AS key,
                    filename AS f, file_row_number AS n
-            FROM read_parquet(?, filename = true, file_row_number = true)
+            FROM {scan}
             {window}
         )
     """
@@ -232,7 +241,60 @@ def match(
         sql, params = match_exact_sql(view, entity, known_by_entity_time)
     else:
         sql, params = match_sql(view, entity)
-    return con.sql(sql, params=params).to_arrow_table()
+    return query_source(con, view, sql, params)
+
+
+def source_scan(view: ViewRequest) -> tuple[str, list]:
+    """What a query reads the view's rows from (with ``filename`` and ``file_row_number``),
+    and its parameters: DuckDB's Parquet reader over local files, else :data:`SOURCE_TABLE`
+    (registered by :func:`query_source`)."""
+    if view.filesystem is None:
+        return "read_parquet(?, filename = true, file_row_number = true)", [view.files]
+    return SOURCE_TABLE, []
+
+
+def query_source(
+    con: duckdb.DuckDBPyConnection, view: ViewRequest, sql: str, params: list
+) -> pa.Table:
+    """``sql`` (reading :func:`source_scan`) answered on ``con``; a view on a file system has
+    its narrow columns read into :data:`SOURCE_TABLE` for the query's length."""
+    if view.filesystem is None:
+        return con.sql(sql, params=params).to_arrow_table()
+    con.register(SOURCE_TABLE, source_table(view))
+    try:
+        return con.sql(sql, params=params).to_arrow_table()
+    finally:
+        con.unregister(SOURCE_TABLE)
+
+
+def source_table(view: ViewRequest) -> pa.Table:
+    """The view's join keys and time columns from every file on its file system, with each
+    row's file and row number named as DuckDB's ``read_parquet`` names them."""
+    filesystem = view.filesystem
+    if filesystem is None:
+        raise ValueError(f"{view.name}: its files are local; DuckDB reads them itself")
+    columns = list(
+        dict.fromkeys(
+            [
+                *view.source_keys,
+                view.timestamp_field,
+                *([view.created_timestamp_column] if view.created_timestamp_column else []),
+            ]
+        )
+    )
+
+    def one_file(path: str) -> pa.Table:
+        with filesystem.open_input_file(path) as source:
+            table = pq.ParquetFile(source).read(columns=columns, use_threads=False)
+        rows = table.num_rows
+        table = table.append_column("filename", pa.repeat(pa.scalar(path, pa.string()), rows))
+        return table.append_column(
+            "file_row_number", pa.array(np.arange(rows, dtype=np.int64), pa.int64())
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tables = list(pool.map(one_file, view.files))
+    return pa.concat_tables(tables, promote_options="default")
 
 
 @dataclass
@@ -264,8 +326,10 @@ class Gathered:
         )
 
 
-def _float_columns(files: list[str], columns: list[str]) -> set[str]:
-    schema = pq.read_schema(files[0])
+def _float_columns(
+    files: list[str], columns: list[str], filesystem: pafs.FileSystem | None = None
+) -> set[str]:
+    schema = pq.read_schema(files[0], filesystem=filesystem)
     return {c for c in columns if c in schema.names and schema.field(c).type == pa.float64()}
 
 
@@ -275,11 +339,22 @@ def _row_group_starts(meta: pq.FileMetaData) -> np.ndarray:
 
 
 def _read_rows(
-    path: str, rows_in_file: np.ndarray, columns: list[str]
+    path: str,
+    rows_in_file: np.ndarray,
+    columns: list[str],
+    filesystem: pafs.FileSystem | None = None,
 ) -> tuple[pa.Table, np.ndarray]:
     """The row groups of ``path`` holding ``rows_in_file`` (only ``columns``), and where each
     wanted row sits in what was read."""
-    parquet = pq.ParquetFile(path)
+    if filesystem is not None:
+        with filesystem.open_input_file(path) as source:
+            return _read_rows_of(pq.ParquetFile(source), rows_in_file, columns)
+    return _read_rows_of(pq.ParquetFile(path), rows_in_file, columns)
+
+
+def _read_rows_of(
+    parquet: pq.ParquetFile, rows_in_file: np.ndarray, columns: list[str]
+) -> tuple[pa.Table, np.ndarray]:
     starts = _row_group_starts(parquet.metadata)
     groups = np.searchsorted(starts, rows_in_file, side="right") - 1
     needed = np.unique(groups)
@@ -304,7 +379,7 @@ def gather(
     view_floats: list[set[str]] = []
     for view in views:
         floats = (
-            _float_columns(view.files, view.source_columns)
+            _float_columns(view.files, view.source_columns, view.filesystem)
             if view.files
             else set(view.source_columns)
         )
@@ -368,7 +443,7 @@ def _gather_view(
 
     def one_file(part: np.ndarray) -> tuple[np.ndarray, pa.Table] | None:
         path = files[file_ids[part[0]]]
-        table, local = _read_rows(path, in_file[part], columns)
+        table, local = _read_rows(path, in_file[part], columns, view.filesystem)
         targets = rows[part]
         for source, target in float_pairs:
             values = table.column(source).to_numpy()
