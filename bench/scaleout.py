@@ -244,10 +244,12 @@ def _stop_node(node: subprocess.Popen) -> None:
 def two_node_cluster() -> Iterator[str]:
     """A head and a worker node, one CPU each, each in its own session; yields the
     address, the driver connected."""
-    import ray
-
+    # Ray 2.59+ starts `ray start` nodes with token authentication; nodes and driver agree on
+    # it (read when Ray is imported; the token is generated once under ~/.ray/).
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
     # A busy machine can take longer than Ray's default to start a node's agents.
     os.environ.setdefault("RAY_agent_register_timeout_ms", "120000")
+    import ray
     port = _free_port()
     address = f"{ray.util.get_node_ip_address()}:{port}"
     nodes = [_ray_node("--head", f"--port={port}", "--include-dashboard=false")]
