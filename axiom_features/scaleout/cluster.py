@@ -24,7 +24,16 @@ def ray_session(settings: ComputeSettings) -> Iterator[None]:
         yield
         return
     if settings.address:
-        ray.init(address=settings.address, logging_level=logging.WARNING, log_to_driver=False)
+        try:
+            ray.init(address=settings.address, logging_level=logging.WARNING, log_to_driver=False)
+        except ConnectionError as exc:
+            if _refused_token(exc):
+                raise ConnectionError(
+                    f"Ray cluster at {settings.address} refused this driver's token: set "
+                    "RAY_AUTH_MODE=token and the cluster's token (RAY_AUTH_TOKEN or "
+                    "~/.ray/auth_token)"
+                ) from exc
+            raise
     else:
         ray.init(
             num_cpus=settings.num_cpus,
@@ -37,6 +46,16 @@ def ray_session(settings: ComputeSettings) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+
+
+def _refused_token(exc: BaseException) -> bool:
+    """Whether a failed connection was the cluster refusing the driver's token."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if type(seen).__name__ == "AuthenticationError" or "InvalidAuthToken" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def cluster_cpus() -> int:
