@@ -7,12 +7,18 @@ Cases (``bench/results/lineage.json``):
   milliseconds per trace in a warm process (store and tracer opened once). Every trace must
   resolve to vendor file lines with the file's sha256 (``all_resolved``), per view in
   ``resolved_by_view``.
-- ``ingest_overhead``, ``transform_overhead``: wall seconds of each job with lineage on
-  (events, audit entries, row provenance) against the same job with ``AXIOM_LINEAGE=off``,
-  each pipeline (import of bars, filings and headlines; transform; apply; materialize) in a
-  fresh process and a fresh repository, on and off interleaved (alternating which goes
-  first); medians over ``BENCH_REPEATS``. CPU seconds of the job (its process and the worker
-  processes it waited for) are reported beside them (``cpu_value``, ``cpu_ratio``...).
+- ``transform_overhead``: wall seconds of the job with lineage on (events, audit entries,
+  row provenance) against the same job with ``AXIOM_LINEAGE=off``, each pipeline (import of
+  bars, filings and headlines; transform; apply; materialize) in a fresh process and a fresh
+  repository, on and off interleaved (alternating which goes first); medians over
+  ``BENCH_REPEATS``. CPU seconds of the job (its process and the worker processes it waited
+  for) are reported beside them (``cpu_value``, ``cpu_ratio``...).
+- ``ingest_overhead``: the import of every vendor file (bars, filings, headlines), each run
+  into a fresh repository, repeated ``BENCH_INGEST_REPEATS`` times each way in one process,
+  on and off interleaved ABBA after one unmeasured run of each; medians of wall and CPU
+  seconds, and the median of the ratios of each on/off pair (``paired_ratio``), which a
+  machine whose speed drifts over minutes disturbs least. The pipelines' own import timings
+  are kept (``pipeline_runs_on``...).
 - ``materialize_overhead``: the materialization job (every view of the pipeline, the whole
   history) repeated ``BENCH_MATERIALIZE_REPEATS`` times each way in one process on one
   repository, on and off interleaved ABBA after one unmeasured run of each; medians of wall
@@ -56,6 +62,7 @@ SYMBOLS = int(os.environ.get("BENCH_SYMBOLS", "500"))
 DAYS = int(os.environ.get("BENCH_DAYS", "2520"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 MATERIALIZE_REPEATS = int(os.environ.get("BENCH_MATERIALIZE_REPEATS", "6"))
+INGEST_REPEATS = int(os.environ.get("BENCH_INGEST_REPEATS", "6"))
 TRACES = int(os.environ.get("BENCH_TRACES", "1000"))
 AUDIT_ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "1000000"))
 VIEWS = [
@@ -125,6 +132,17 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def ingest_all(repo: Path, files: dict[str, list[str]]) -> None:
+    """Import every vendor file of the three lakes into ``repo``."""
+    from axiom_features.pipeline import jobs
+
+    jobs.ingest_files(repo, [Path(f) for f in files["bars"]])
+    for f in files["fundamentals"]:
+        jobs.ingest_fundamentals(repo, Path(f))
+    for f in files["news"]:
+        jobs.ingest_news(repo, Path(f))
+
+
 def pipeline(root: str, files: dict[str, list[str]], lineage: bool) -> dict[str, float]:
     """Ingest, transform, apply and materialize in this fresh process; per job, CPU seconds
     (``<job>``) and wall seconds (``<job>_wall``)."""
@@ -132,16 +150,8 @@ def pipeline(root: str, files: dict[str, list[str]], lineage: bool) -> dict[str,
     from axiom_features.pipeline import jobs
 
     repo = Path(root)
-
-    def ingest() -> None:
-        jobs.ingest_files(repo, [Path(f) for f in files["bars"]])
-        for f in files["fundamentals"]:
-            jobs.ingest_fundamentals(repo, Path(f))
-        for f in files["news"]:
-            jobs.ingest_news(repo, Path(f))
-
     steps = {
-        "ingest": ingest,
+        "ingest": lambda: ingest_all(repo, files),
         "transform": lambda: jobs.transform(repo, views=VIEWS),
         "apply": lambda: jobs.apply(repo),
         "materialize": lambda: jobs.materialize(repo, START, datetime.now(UTC), views=VIEWS),
@@ -228,6 +238,33 @@ def materialize_repeats(root: str, repeats: int) -> dict[str, list[float]]:
     return out
 
 
+def ingest_repeats(files: dict[str, list[str]], repeats: int) -> dict[str, list[float]]:
+    """The import of every vendor file run ``repeats`` times each way in this process, each
+    into a fresh repository, lineage on and off interleaved ABBA after one unmeasured run of
+    each; wall and CPU seconds per run (``on``, ``off``, ``on_cpu``, ``off_cpu``)."""
+
+    def run(lineage: bool) -> tuple[float, float]:
+        os.environ["AXIOM_LINEAGE"] = "on" if lineage else "off"
+        repo = new_repo(f"ingest_{'on' if lineage else 'off'}")
+        try:
+            cpu, wall = cpu_seconds(), time.perf_counter()
+            ingest_all(repo, files)
+            return time.perf_counter() - wall, cpu_seconds() - cpu
+        finally:
+            shutil.rmtree(repo, ignore_errors=True)
+
+    run(False), run(True)
+    out: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
+    for r in range(repeats):
+        for lineage in (True, False) if r % 2 == 0 else (False, True):
+            wall, cpu = run(lineage)
+            key = "on" if lineage else "off"
+            out[key].append(wall)
+            out[f"{key}_cpu"].append(cpu)
+            print(f"ingest {r} lineage={key}: {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
+    return out
+
+
 def client_import_cpu() -> float:
     """CPU seconds Feast's OpenLineage integration takes to import in a process that has
     Feast loaded already (what a process starting with a materialization pays once)."""
@@ -289,6 +326,7 @@ def main() -> None:
             if last_on is not None:
                 shutil.rmtree(last_on, ignore_errors=True)
             last_on = root
+    ingested = isolated(ingest_repeats, files, INGEST_REPEATS)
     repeated = isolated(materialize_repeats, str(last_on), MATERIALIZE_REPEATS)
     imports = [isolated(client_import_cpu) for _ in range(3)]
     print(f"client import CPU seconds: {imports}", flush=True)
@@ -296,13 +334,14 @@ def main() -> None:
     print(f"traces: {traced}", flush=True)
     verified = isolated(audit_verify, AUDIT_ENTRIES)
     print(f"audit: {verified}", flush=True)
-    print(write(files, load, runs, repeated, imports, traced, verified))
+    print(write(files, load, runs, ingested, repeated, imports, traced, verified))
 
 
 def write(
     files: dict[str, list[str]],
     load: tuple[float, float, float],
     runs: dict[bool, list[dict[str, float]]],
+    ingested: dict[str, list[float]],
     repeated: dict[str, list[float]],
     imports: list[float],
     traced: dict[str, Any],
@@ -325,7 +364,35 @@ def write(
             "goal": "value <= 200 and all_resolved",
         }
     ]
-    for job in ("ingest", "transform"):
+    cpu_on, cpu_off = median(ingested["on_cpu"]), median(ingested["off_cpu"])
+    cases.append(
+        cost_case(
+            "ingest_overhead",
+            metric="seconds",
+            baseline="same job, AXIOM_LINEAGE=off",
+            baseline_value=median(ingested["off"]),
+            value=median(ingested["on"]),
+            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
+            goal="ratio <= 1.05",
+            repeats=INGEST_REPEATS,
+            paired_ratio=round(
+                median(on / off for on, off in zip(ingested["on"], ingested["off"], strict=True)),
+                3,
+            ),
+            runs_on=[round(v, 3) for v in ingested["on"]],
+            runs_off=[round(v, 3) for v in ingested["off"]],
+            cpu_value=round(cpu_on, 3),
+            cpu_baseline_value=round(cpu_off, 3),
+            cpu_ratio=round(cpu_on / cpu_off, 3),
+            cpu_runs_on=[round(v, 3) for v in ingested["on_cpu"]],
+            cpu_runs_off=[round(v, 3) for v in ingested["off_cpu"]],
+            pipeline_runs_on=[round(r["ingest_wall"], 3) for r in runs[True]],
+            pipeline_runs_off=[round(r["ingest_wall"], 3) for r in runs[False]],
+            pipeline_cpu_runs_on=[round(r["ingest"], 3) for r in runs[True]],
+            pipeline_cpu_runs_off=[round(r["ingest"], 3) for r in runs[False]],
+        )
+    )
+    for job in ("transform",):
         wall_on = median(r[f"{job}_wall"] for r in runs[True])
         wall_off = median(r[f"{job}_wall"] for r in runs[False])
         cpu_on = median(r[job] for r in runs[True])
@@ -396,6 +463,7 @@ def write(
             "views": VIEWS,
             "repeats": REPEATS,
             "materialize_repeats": MATERIALIZE_REPEATS,
+            "ingest_repeats": INGEST_REPEATS,
             "interleaved": True,
             "load_average_at_start": [round(x, 2) for x in load],
             "cores": os.cpu_count(),
