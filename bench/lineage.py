@@ -392,29 +392,29 @@ def write(
             pipeline_cpu_runs_off=[round(r["ingest"], 3) for r in runs[False]],
         )
     )
-    for job in ("transform",):
-        wall_on = median(r[f"{job}_wall"] for r in runs[True])
-        wall_off = median(r[f"{job}_wall"] for r in runs[False])
-        cpu_on = median(r[job] for r in runs[True])
-        cpu_off = median(r[job] for r in runs[False])
-        cases.append(
-            cost_case(
-                f"{job}_overhead",
-                metric="seconds",
-                baseline="same job, AXIOM_LINEAGE=off",
-                baseline_value=wall_off,
-                value=wall_on,
-                peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
-                goal="ratio <= 1.05",
-                runs_on=[round(r[f"{job}_wall"], 3) for r in runs[True]],
-                runs_off=[round(r[f"{job}_wall"], 3) for r in runs[False]],
-                cpu_value=round(cpu_on, 3),
-                cpu_baseline_value=round(cpu_off, 3),
-                cpu_ratio=round(cpu_on / cpu_off, 3),
-                cpu_runs_on=[round(r[job], 3) for r in runs[True]],
-                cpu_runs_off=[round(r[job], 3) for r in runs[False]],
-            )
+    job = "transform"
+    wall_on = median(r[f"{job}_wall"] for r in runs[True])
+    wall_off = median(r[f"{job}_wall"] for r in runs[False])
+    cpu_on = median(r[job] for r in runs[True])
+    cpu_off = median(r[job] for r in runs[False])
+    cases.append(
+        cost_case(
+            f"{job}_overhead",
+            metric="seconds",
+            baseline="same job, AXIOM_LINEAGE=off",
+            baseline_value=wall_off,
+            value=wall_on,
+            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
+            goal="ratio <= 1.05",
+            runs_on=[round(r[f"{job}_wall"], 3) for r in runs[True]],
+            runs_off=[round(r[f"{job}_wall"], 3) for r in runs[False]],
+            cpu_value=round(cpu_on, 3),
+            cpu_baseline_value=round(cpu_off, 3),
+            cpu_ratio=round(cpu_on / cpu_off, 3),
+            cpu_runs_on=[round(r[job], 3) for r in runs[True]],
+            cpu_runs_off=[round(r[job], 3) for r in runs[False]],
         )
+    )
     cpu_on, cpu_off = median(repeated["on_cpu"]), median(repeated["off_cpu"])
     cases.append(
         cost_case(
