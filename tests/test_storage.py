@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pandas as pd
 import psutil
 import pyarrow.fs as pafs
 import pytest
 import ray
-from moto.server import ThreadedMotoServer
 from ray.cluster_utils import Cluster
 
 from axiom_features.ingest import import_frame
@@ -39,6 +37,7 @@ from axiom_features.storage.store import Storage
 from axiom_features.synthetic.bars import generate_bars
 from axiom_features.synthetic.fundamentals import generate_fundamentals
 from axiom_features.synthetic.news import generate_news
+from tests.s3_server import s3_server
 
 BUCKET = "axiom-features"
 SYMBOLS = ["AAPL", "BRK/B", "^GSPC", ".HIDDEN", "a b%c", "株" * 25]
@@ -53,22 +52,8 @@ DAYS = 260
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A real S3 HTTP endpoint on this machine, with one empty bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=BUCKET)
-    try:
+    with s3_server(BUCKET) as url:
         yield url
-    finally:
-        server.stop()
 
 
 def _bucket(endpoint: str, prefix: str) -> StorageSettings:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,7 +22,6 @@ import ray
 from feast import Entity, FeatureStore, FeatureView, Field, FileSource
 from feast.types import Bool, Float32, Float64, Int32, Int64, String
 from feast.value_type import ValueType
-from moto.server import ThreadedMotoServer
 
 from axiom_features.ingest import import_frame
 from axiom_features.offline import duckdb_store, partitioned
@@ -33,6 +31,7 @@ from axiom_features.pipeline.transform_job import run_transform_job
 from axiom_features.scaleout.settings import ComputeSettings
 from axiom_features.storage.settings import StorageSettings
 from axiom_features.synthetic.bars import generate_bars
+from tests.s3_server import s3_server
 
 BUCKET = "axiom-reads"
 SYMBOLS = ["AAPL", "BRK/B", "MSFT"]
@@ -55,21 +54,8 @@ FEAST_TYPES = {
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A real S3 HTTP endpoint on this machine, with one empty bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    boto3.client(
-        "s3",
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    ).create_bucket(Bucket=BUCKET)
-    try:
+    with s3_server(BUCKET) as url:
         yield url
-    finally:
-        server.stop()
 
 
 def _bucket(endpoint: str) -> StorageSettings:
