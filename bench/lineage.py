@@ -44,6 +44,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,24 @@ def traces(root: str, count: int, seed: int) -> dict[str, Any]:
     }
 
 
+def interleaved(
+    run: Callable[[bool], tuple[float, float]], repeats: int, job: str
+) -> dict[str, list[float]]:
+    """``run`` (lineage on or off → wall and CPU seconds) ``repeats`` times each way, on and
+    off interleaved ABBA after one unmeasured run of each (``on``, ``off``, ``on_cpu``,
+    ``off_cpu``)."""
+    run(False), run(True)
+    out: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
+    for r in range(repeats):
+        for lineage in (True, False) if r % 2 == 0 else (False, True):
+            wall, cpu = run(lineage)
+            key = "on" if lineage else "off"
+            out[key].append(wall)
+            out[f"{key}_cpu"].append(cpu)
+            print(f"{job} {r} lineage={key}: {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
+    return out
+
+
 def materialize_repeats(root: str, repeats: int) -> dict[str, list[float]]:
     """The materialization job of ``VIEWS`` run ``repeats`` times each way in this process,
     lineage on and off interleaved ABBA after one unmeasured run of each; wall and CPU
@@ -225,15 +244,7 @@ def materialize_repeats(root: str, repeats: int) -> dict[str, list[float]]:
         jobs.materialize(repo, START, datetime.now(UTC), views=VIEWS)
         return time.perf_counter() - wall, cpu_seconds() - cpu
 
-    run(False), run(True)
-    out: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
-    for r in range(repeats):
-        for lineage in (True, False) if r % 2 == 0 else (False, True):
-            wall, cpu = run(lineage)
-            key = "on" if lineage else "off"
-            out[key].append(wall)
-            out[f"{key}_cpu"].append(cpu)
-            print(f"materialize {r} lineage={key}: {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
+    out = interleaved(run, repeats, "materialize")
     out["peak_rss_mb"] = [peak_rss_mb(children=True)]
     return out
 
@@ -253,16 +264,7 @@ def ingest_repeats(files: dict[str, list[str]], repeats: int) -> dict[str, list[
         finally:
             shutil.rmtree(repo, ignore_errors=True)
 
-    run(False), run(True)
-    out: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
-    for r in range(repeats):
-        for lineage in (True, False) if r % 2 == 0 else (False, True):
-            wall, cpu = run(lineage)
-            key = "on" if lineage else "off"
-            out[key].append(wall)
-            out[f"{key}_cpu"].append(cpu)
-            print(f"ingest {r} lineage={key}: {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
-    return out
+    return interleaved(run, repeats, "ingest")
 
 
 def client_import_cpu() -> float:
