@@ -74,12 +74,6 @@ def redis_db_url(url: str, db: int) -> str:
     return f"{base}/{db}"
 
 
-def other_db(url: str) -> int:
-    """A database number of the same server other than ``url``'s."""
-    current = int(url.rsplit("/", 1)[1]) if url.count("/") > 2 else 0
-    return 1 if current != 1 else 2
-
-
 def write_yaml(
     root: Path,
     name: str,

@@ -11,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +70,34 @@ def redis_server(workdir: Path) -> Iterator[str]:
         yield url
     finally:
         server.shutdown()
+
+
+EXCLUSIVE_DATABASES = (14, 15)
+"""Redis databases no test writes without holding the lease of :func:`exclusive_databases`."""
+_LEASE_KEY = "axiom-tests:exclusive-databases"
+
+
+@contextmanager
+def exclusive_databases(url: str, wait_seconds: float = 900.0) -> Iterator[tuple[str, str]]:
+    """URLs of the two :data:`EXCLUSIVE_DATABASES` of ``url``'s server, held for the block
+    against every other test of this session and of concurrent sessions on the same server.
+
+    For tests that assert on every key of a database (nothing stray was written): on a
+    shared database, a test on another worker writes at the same time.
+    """
+    lease = redis.Redis.from_url(url)
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait_seconds
+    while not lease.set(_LEASE_KEY, token, nx=True, ex=int(wait_seconds)):
+        if time.monotonic() > deadline:
+            pytest.fail(f"Redis databases {EXCLUSIVE_DATABASES} stayed leased for {wait_seconds} s")
+        time.sleep(0.2)
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+    try:
+        yield f"{base}/{EXCLUSIVE_DATABASES[0]}", f"{base}/{EXCLUSIVE_DATABASES[1]}"
+    finally:
+        if lease.get(_LEASE_KEY) == token.encode():
+            lease.delete(_LEASE_KEY)
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -9,6 +9,7 @@ hash fields, same bytes, same TTL.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,20 +26,26 @@ from tests.online_fixtures import (
     dump,
     feature_names,
     open_yaml,
-    other_db,
-    redis_db_url,
     write_offline_tables,
     write_yaml,
 )
+from tests.services import exclusive_databases
 
 pytestmark = pytest.mark.redis
 
 PLATFORM_STORE = "axiom_features.online.fast_store.AxiomFastRedisOnlineStore"
 
 
+@pytest.fixture
+def exclusive_urls(redis_url: str) -> Iterator[tuple[str, str]]:
+    """Two databases no other test writes meanwhile: the checks below read every key."""
+    with exclusive_databases(redis_url) as urls:
+        yield urls
+
+
 def _pair(
     tmp_path: Path,
-    redis_url: str,
+    exclusive_urls: tuple[str, str],
     monkeypatch,
     key_ttl_seconds: int | None = None,
     offline_type: str = "file",
@@ -47,8 +54,7 @@ def _pair(
     root = copy_feature_repo(tmp_path / "repo", project=project)
     monkeypatch.chdir(root)
     write_offline_tables(root)
-    stock_url = redis_url
-    fast_url = redis_db_url(redis_url, other_db(redis_url))
+    stock_url, fast_url = exclusive_urls
     stock = open_yaml(
         root,
         write_yaml(
@@ -107,10 +113,13 @@ def _assert_same(project: str, clients, before) -> None:
     ids=["parquet_pulled_by_the_engine", "platform_offline_store_pull"],
 )
 def test_fast_engine_writes_the_same_keys_and_bytes_as_stock_feast(
-    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch, offline_type: str
+    tmp_path: Path,
+    exclusive_urls: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    offline_type: str,
 ) -> None:
     project, stock, fast, clients = _pair(
-        tmp_path, redis_url, monkeypatch, offline_type=offline_type
+        tmp_path, exclusive_urls, monkeypatch, offline_type=offline_type
     )
     before = [all_keys(c) for c in clients]
 
@@ -136,9 +145,11 @@ def test_fast_engine_writes_the_same_keys_and_bytes_as_stock_feast(
 
 
 def test_fast_engine_honours_the_key_ttl(
-    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, exclusive_urls: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project, stock, fast, clients = _pair(tmp_path, redis_url, monkeypatch, key_ttl_seconds=86_400)
+    project, stock, fast, clients = _pair(
+        tmp_path, exclusive_urls, monkeypatch, key_ttl_seconds=86_400
+    )
     before = [all_keys(c) for c in clients]
     _materialize_both(stock, fast, END - timedelta(days=3), END)
     _assert_same(project, clients, before)
