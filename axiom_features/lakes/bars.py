@@ -14,10 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from axiom_features.contracts import BAR_KEY, BAR_SCHEMA, NUMERIC_BAR_COLUMNS, conform
-from axiom_features.lakes.checksums import read_checked
-from axiom_features.lakes.provenance import PROVENANCE_FIELDS, with_provenance_columns
-from axiom_features.lakes.symbol_store import SymbolStore, UpsertResult, write_parquet_atomic
+from axiom_features.contracts import BAR_KEY, BAR_SCHEMA, NUMERIC_BAR_COLUMNS
+from axiom_features.lakes.stamped_store import StampedStore
+from axiom_features.lakes.symbol_store import UpsertResult, write_parquet_atomic
 from axiom_features.paths import RepoPaths
 from axiom_features.storage.repo import storage_of
 
@@ -33,11 +32,7 @@ def _utc(bound: TimeBound) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-LAKE_BAR_SCHEMA = pa.schema([*BAR_SCHEMA, *PROVENANCE_FIELDS], metadata=BAR_SCHEMA.metadata)
-"""What a lake file stores: the bar contract plus each row's provenance stamp."""
-
-
-class BarLake(SymbolStore):
+class BarLake(StampedStore):
     """Clean bars under ``repo.bars``: ``<SYMBOL>.parquet`` per symbol, in the bar contract,
     each row stamped with the import run, file number and line it came from
     (:mod:`axiom_features.lakes.provenance`)."""
@@ -45,29 +40,13 @@ class BarLake(SymbolStore):
     def __init__(self, repo: RepoPaths) -> None:
         super().__init__(
             repo.bars,
-            LAKE_BAR_SCHEMA,
+            BAR_SCHEMA,
             key=BAR_KEY,
             compared=NUMERIC_BAR_COLUMNS,
             sort_by=("event_timestamp", "source"),
             name="bars",
             storage=storage_of(repo),
         )
-
-    def load(self, symbol: str) -> pa.Table | None:
-        """Stored rows of ``symbol`` with provenance (null for rows stored before stamping)."""
-        path = self.path(symbol)
-        if not self.storage.exists(path):
-            return None
-        table = read_checked(path, storage=self.storage)
-        return conform(with_provenance_columns(table), self.schema, path)
-
-    def _incoming(self, rows: pa.Table | pd.DataFrame) -> pd.DataFrame:
-        if isinstance(rows, pd.DataFrame):
-            missing = [f.name for f in PROVENANCE_FIELDS if f.name not in rows]
-            rows = rows.assign(**dict.fromkeys(missing)) if missing else rows
-        else:
-            rows = with_provenance_columns(rows)
-        return super()._incoming(rows)
 
     def read(
         self,

@@ -45,4 +45,4 @@ class FundamentalsLake(StampedStore):
 
     def read(self, symbol: str) -> pd.DataFrame:
         """Every stored filing of ``symbol`` sorted by ``filing_timestamp`` (empty if none)."""
-        return super().read(symbol)
+        return self.read_contract(symbol)

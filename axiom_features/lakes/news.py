@@ -39,4 +39,4 @@ class NewsLake(StampedStore):
 
     def read(self, symbol: str) -> pd.DataFrame:
         """The headlines of ``symbol`` sorted by ``published_at`` (no rows if none stored)."""
-        return super().read(symbol)
+        return self.read_contract(symbol)

@@ -1,8 +1,8 @@
 """A symbol store whose files also keep each row's provenance stamp.
 
-The fundamentals and news lakes store their contract's columns plus ``ingest_run``,
-``ingest_file`` and ``ingest_line`` (:mod:`axiom_features.lakes.provenance`), like the bar
-lake. Reads for computing (:meth:`StampedStore.read`) return the contract's columns only;
+The bar, fundamentals and news lakes store their contract's columns plus ``ingest_run``,
+``ingest_file`` and ``ingest_line`` (:mod:`axiom_features.lakes.provenance`). Reads for
+computing (:meth:`StampedStore.read_contract`) return the contract's columns only;
 :meth:`StampedStore.load` returns the stamps too. Rows offered without stamps (a frame
 generated in memory, an import with lineage off) and files written before stamping read
 with null stamps.
@@ -61,7 +61,7 @@ class StampedStore(SymbolStore):
         table = read_checked(path, storage=self.storage)
         return conform(with_provenance_columns(table), self.schema, path)
 
-    def read(self, symbol: str) -> pd.DataFrame:
+    def read_contract(self, symbol: str) -> pd.DataFrame:
         """The stored rows of ``symbol`` in the contract's columns, in file order."""
         return self.read_symbol(symbol)[self.contract.names]
 
