@@ -58,6 +58,7 @@ from axiom_features.streaming.row_checks import failed_rules
 from axiom_features.streaming.sequence_rules import Verdict, check_sequence
 from axiom_features.streaming.server import stream_url
 from axiom_features.streaming.transport import BarTransport, Message
+from axiom_features.streaming.writer import OrderedWriter
 
 RECONNECT_PAUSE = 0.2
 
@@ -125,6 +126,8 @@ class StreamConsumer:
         self._flush_error: BaseException | None = None
         self.unrevised_since: float | None = None
         """When rows first waited for a revision (monotonic seconds; None: none waits)."""
+        self.writer = OrderedWriter(settings.reconnect_seconds)
+        """Online writes, dead letters and acknowledgements, in order, beside the compute."""
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> ConsumerReport:
         s = self.settings
@@ -137,8 +140,12 @@ class StreamConsumer:
             self._catch_up()
             if s.start is not None:
                 self.transport.rewind(self.stream, s.group, s.start)
-            self._consume(should_stop)
-            self.flush()
+            try:
+                self._consume(should_stop)
+                self.writer.settle()
+                self.flush()
+            finally:
+                self.writer.close()
             record.row_counts.update(
                 bars=self.report.bars,
                 consumed_again=self.report.consumed_again,
@@ -214,12 +221,8 @@ class StreamConsumer:
         if since is None:
             return
         revised = incremental.revise(self.state)
-        try:
-            self.online.rewrite(_latest_rows(self.state, revised))
-        except redis.ConnectionError:
-            held = self.state.revise_from
-            self.state.revise_from = since if held is None else min(since, held)
-            raise
+        latest = _latest_rows(self.state, revised)
+        self.writer.submit(lambda: self.online.rewrite(latest))
         self.unrevised_since = None
         if len(revised):
             self.unstored.append((_NO_BARS, revised))
@@ -239,6 +242,7 @@ class StreamConsumer:
         if self.position is None:
             return
         self.revise()
+        self.writer.settle()  # the lake never holds bars whose features are not online yet
         bars = [b for b, _ in self.unstored if len(b)]
         features = [f for _, f in self.unstored if len(f)]
         position, run_id = self.position, self.run_id or "stream"
@@ -285,8 +289,11 @@ class StreamConsumer:
         )
 
     def _drain(self, fetch: Callable[[], list[Message]]) -> None:
+        """Process what ``fetch`` returns until it returns nothing (it returns messages still
+        pending: each batch is acknowledged before the next fetch)."""
         while messages := fetch():
             self.process(messages)
+            self.writer.settle()
 
     def process(self, messages: list[Message], catching_up: bool = False) -> None:
         """Carry one micro-batch through every step and acknowledge it.
@@ -316,18 +323,24 @@ class StreamConsumer:
             accepted = candidates[~failing]
         waiting = self.state.revise_from
         features = incremental.update(self.state, accepted)
-        self.online.write(features)
-        done = time.time_ns()
         if len(accepted):
             self.unstored.append((accepted.assign(ingest_run=self.run_id or None), features))
         self.position = messages[-1].id
-        if not catching_up:
-            for message, rule, detail in dead:
-                self.transport.dead_letter(self.stream, message, rule, detail)
-            self.transport.ack(self.stream, self.settings.group, [m.id for m in messages])
         sent = published_ns([fresh_messages[i] for i in accepted.index])
-        latency = done - sent[sent > 0]
-        self._count(len(accepted), consumed, len(dead), len(sequence.gaps), latency)
+        sent = sent[sent > 0]
+        counts = (len(accepted), consumed, len(dead), len(sequence.gaps))
+        ids = [m.id for m in messages]
+
+        def deliver() -> None:
+            self.online.write(features)
+            done = time.time_ns()
+            if not catching_up:
+                for message, rule, detail in dead:
+                    self.transport.dead_letter(self.stream, message, rule, detail)
+                self.transport.ack(self.stream, self.settings.group, ids)
+            self._count(*counts, done - sent)
+
+        self.writer.submit(deliver)
         self._revise_when_due(waiting, accepted)
 
     def _revise_when_due(self, waiting: int | None, accepted: pd.DataFrame) -> None:
