@@ -43,9 +43,9 @@ from bench.feature_tables import BenchRedis
 
 SYMBOLS = int(os.environ.get("BENCH_STREAM_SYMBOLS", "500"))
 HISTORY_DAYS = 280
-THROUGHPUT_DAYS = 10
+THROUGHPUT_DAYS = 40
 """Sessions generated for the throughput case."""
-REPLAY_DAYS = int(os.environ.get("BENCH_STREAM_REPLAY_DAYS", "10"))
+REPLAY_DAYS = int(os.environ.get("BENCH_STREAM_REPLAY_DAYS", "40"))
 """Sessions of all symbols the throughput case replays (at most ``THROUGHPUT_DAYS``)."""
 LATENCY_SECONDS = float(os.environ.get("BENCH_STREAM_LATENCY_SECONDS", "60"))
 RATE = 500.0
