@@ -243,3 +243,40 @@ def test_a_redis_restart_mid_stream_loses_nothing(world, redis_url, tmp_path):
             redis.Redis.from_url(url).shutdown(nosave=True)
         except redis.ConnectionError:
             pass
+
+
+def test_the_sqlite_online_store_ends_with_each_symbols_newest_row(world, redis_url, tmp_path):
+    """The embedded default's online store: micro-batches of several bars per symbol leave
+    the newest row of each symbol online, as the batch transform's last row."""
+    from axiom_features.pipeline import jobs
+    from tests.stream_fixtures import SQLITE_ONLINE
+
+    w = copy_world(world, tmp_path / "repo", redis_url, db=9)
+    yaml = w.root / "feature_store.yaml"
+    text = yaml.read_text()
+    start = text.index("  type: axiom_features.online.fast_store")
+    end = text.index("\n", text.index("  url: ", start)) + 1
+    yaml.write_text(text[:start] + SQLITE_ONLINE + text[end:])
+    jobs.apply(w.root)
+    source, transport = _source(), RedisStreamsTransport(redis_url)
+    live = w.live[w.live["event_timestamp"] <= np.sort(w.live["event_timestamp"].unique())[11]]
+    _published(transport, source, live)
+    report = StreamConsumer(w.root, _settings(source), transport).run()
+    assert report.bars == len(live) and report.batches < len(live) / len(SYMBOLS)
+
+    online = online_values(w.root)
+    run_transform_job(RepoPaths(w.root), views=[v.name for v in bar_views()], workers=1)
+    last_rows = [
+        pd.concat(
+            [
+                offline_rows(w.root, v.name, symbol)
+                .iloc[[-1]]
+                .drop(columns=["event_timestamp"])
+                .set_index("symbol")
+                for v in bar_views()
+            ],
+            axis=1,
+        )
+        for symbol in SYMBOLS
+    ]
+    assert_same_features(online, pd.concat(last_rows).sort_index())

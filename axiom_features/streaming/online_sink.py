@@ -1,11 +1,12 @@
 """Feature rows into the online store, in Feast's layout.
 
-On Redis (the fast store) every view of a symbol lives in one hash, so a micro-batch is one
-``HSET`` per symbol holding all its views' fields, in one pipeline, after one pipelined read
-of the stored event timestamps (a view's fields are written only when the row is newer than
-what the hash holds for that view, as Feast's writer does, unless ``overwrite``). Only each
-symbol's newest row of a micro-batch is written: the older ones would be replaced at once.
-Any other online store goes through the fast engine's writer, one call per view.
+Only each symbol's newest row of a micro-batch is written, whatever the store: the older
+ones would be replaced at once. On Redis (the fast store) every view of a symbol lives in
+one hash, so a micro-batch is one ``HSET`` per symbol holding all its views' fields, in one
+pipeline, after one pipelined read of the stored event timestamps (a view's fields are
+written only when the row is newer than what the hash holds for that view, as Feast's
+writer does, unless ``overwrite``). Any other online store goes through the fast engine's
+writer, one call per view.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class OnlineSink:
         whose features it holds; returns the view rows written."""
         if rows.empty:
             return 0
+        rows = rows.iloc[newest_positions(rows)]
         if self._redis is not None:
             return self._write_redis(rows, overwrite)
         stamps = pa.array(
@@ -104,17 +106,14 @@ class OnlineSink:
         return written
 
     def _write_redis(self, rows: pd.DataFrame, overwrite: bool) -> int:
+        """``rows``: one per symbol."""
         micros = pd.DatetimeIndex(rows["event_timestamp"]).as_unit("us").asi8
         symbols = rows["symbol"].astype(str).to_numpy()
-        order = np.argsort(micros, kind="stable")
-        _, last = np.unique(symbols[order][::-1], return_index=True)
-        newest = np.sort(order[len(order) - 1 - last])
-        symbols, micros = symbols[newest], micros[newest]
         keys = self._keys.keys([symbols.tolist()])
         stamps = encode_timestamps(micros)
         present = [v for v in self._layouts if v.features[0] in rows.columns]
         values = [
-            [encode_doubles(rows[f].to_numpy(np.float64)[newest]) for f in view.features]
+            [encode_doubles(rows[f].to_numpy(np.float64)) for f in view.features]
             for view in present
         ]
         held = self._held(keys, present) if not overwrite else None
@@ -142,3 +141,13 @@ class OnlineSink:
                 pipe.hmget(key, [v.timestamp for v in views])
             replies = pipe.execute()
         return [[timestamp_nanos(x) for x in reply] for reply in replies]
+
+
+def newest_positions(rows: pd.DataFrame) -> np.ndarray:
+    """Positions of each symbol's newest row in ``rows``, in their order: what a micro-batch
+    leaves online (its older rows would be replaced at once)."""
+    micros = pd.DatetimeIndex(rows["event_timestamp"]).as_unit("us").asi8
+    symbols = rows["symbol"].astype(str).to_numpy()
+    order = np.argsort(micros, kind="stable")
+    _, last = np.unique(symbols[order][::-1], return_index=True)
+    return np.sort(order[len(order) - 1 - last])
