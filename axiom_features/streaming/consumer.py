@@ -3,7 +3,8 @@
 Per micro-batch (the messages one read returns): decode → sequence rules (duplicate, out of
 order, gap) → the batch gate's row rules (on arrays: :mod:`.row_checks`) → incremental
 features (every symbol of the batch at once) → online store (one pipelined write) →
-acknowledge. Accepted bars and their feature rows are appended to the lake and the offline
+acknowledge. The last two run on an ordered writer thread (:mod:`.writer`) while the next
+micro-batch is computed. Accepted bars and their feature rows are appended to the lake and the offline
 tables every ``flush_seconds`` (and when the consumer stops), in one transaction with the
 stream position they reach, on a background thread while the consumer goes on (rewriting a
 symbol's files per bar would cost more than everything else together).
