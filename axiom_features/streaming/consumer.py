@@ -4,10 +4,10 @@ Per micro-batch (the messages one read returns): decode → sequence rules (dupl
 order, gap) → the batch gate's row rules (on arrays: :mod:`.row_checks`) → incremental
 features (every symbol of the batch at once) → online store (one pipelined write) →
 acknowledge. The last two run on an ordered writer thread (:mod:`.writer`) while the next
-micro-batch is computed. Accepted bars and their feature rows are appended to the lake and the offline
-tables every ``flush_seconds`` (and when the consumer stops), in one transaction with the
-stream position they reach, on a background thread while the consumer goes on (rewriting a
-symbol's files per bar would cost more than everything else together).
+micro-batch is computed. Accepted bars and their feature rows are appended to the lake and
+the offline tables every ``flush_seconds`` (and when the consumer stops), in one transaction
+with the stream position they reach, on a background thread while the consumer goes on
+(rewriting a symbol's files per bar would cost more than everything else together).
 
 A bar joins the market row of its time, which changes the market-reading features (risk,
 regime) of the other symbols' rows at that time. Those rows are revised once the stream has
