@@ -22,11 +22,11 @@ Cases (``bench/results/lineage.json``):
 - ``materialize_overhead``: the materialization job (every view of the pipeline, the whole
   history) repeated ``BENCH_MATERIALIZE_REPEATS`` times each way in one process on one
   repository, on and off interleaved ABBA after one unmeasured run of each; medians of wall
-  and CPU seconds. The process has applied the definitions first, as the pipeline does, so
-  the OpenLineage client is already imported when Feast's integration first emits; the CPU
-  seconds that import costs a process that starts with a materialization are measured apart
-  (``client_import_cpu_seconds``). The pipelines' own materialize timings are kept
-  (``pipeline_runs_on``...).
+  and CPU seconds, and ``paired_ratio`` as for the import. The process has applied the
+  definitions first, as the pipeline does, so the OpenLineage client is already imported
+  when Feast's integration first emits; the CPU seconds that import costs a process that
+  starts with a materialization are measured apart (``client_import_cpu_seconds``). The
+  pipelines' own materialize timings are kept (``pipeline_runs_on``...).
 - ``audit_verify_1m``: seconds to verify a 1,000,000-entry audit log.
 
 Size: ``BENCH_SYMBOLS`` × ``BENCH_DAYS`` (default 500 × 2,520) vendor CSV files of bars, one
@@ -339,6 +339,45 @@ def main() -> None:
     print(write(files, load, runs, ingested, repeated, imports, traced, verified))
 
 
+def repeated_case(
+    job: str,
+    measured: dict[str, list[float]],
+    repeats: int,
+    runs: dict[bool, list[dict[str, float]]],
+    *,
+    peak_rss_mb: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``<job>_overhead`` case of a job repeated each way in one process (``measured``:
+    what :func:`interleaved` returns), with the paired ratios and the pipelines' own
+    timings of that job (``runs``)."""
+    cpu_on, cpu_off = median(measured["on_cpu"]), median(measured["off_cpu"])
+    pairs = zip(measured["on"], measured["off"], strict=True)
+    return cost_case(
+        f"{job}_overhead",
+        metric="seconds",
+        baseline="same job, AXIOM_LINEAGE=off",
+        baseline_value=median(measured["off"]),
+        value=median(measured["on"]),
+        peak_rss_mb=peak_rss_mb,
+        goal="ratio <= 1.05",
+        repeats=repeats,
+        paired_ratio=round(median(on / off for on, off in pairs), 3),
+        runs_on=[round(v, 3) for v in measured["on"]],
+        runs_off=[round(v, 3) for v in measured["off"]],
+        cpu_value=round(cpu_on, 3),
+        cpu_baseline_value=round(cpu_off, 3),
+        cpu_ratio=round(cpu_on / cpu_off, 3),
+        cpu_runs_on=[round(v, 3) for v in measured["on_cpu"]],
+        cpu_runs_off=[round(v, 3) for v in measured["off_cpu"]],
+        **extra,
+        pipeline_runs_on=[round(r[f"{job}_wall"], 3) for r in runs[True]],
+        pipeline_runs_off=[round(r[f"{job}_wall"], 3) for r in runs[False]],
+        pipeline_cpu_runs_on=[round(r[job], 3) for r in runs[True]],
+        pipeline_cpu_runs_off=[round(r[job], 3) for r in runs[False]],
+    )
+
+
 def write(
     files: dict[str, list[str]],
     load: tuple[float, float, float],
@@ -366,32 +405,13 @@ def write(
             "goal": "value <= 200 and all_resolved",
         }
     ]
-    cpu_on, cpu_off = median(ingested["on_cpu"]), median(ingested["off_cpu"])
     cases.append(
-        cost_case(
-            "ingest_overhead",
-            metric="seconds",
-            baseline="same job, AXIOM_LINEAGE=off",
-            baseline_value=median(ingested["off"]),
-            value=median(ingested["on"]),
+        repeated_case(
+            "ingest",
+            ingested,
+            INGEST_REPEATS,
+            runs,
             peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
-            goal="ratio <= 1.05",
-            repeats=INGEST_REPEATS,
-            paired_ratio=round(
-                median(on / off for on, off in zip(ingested["on"], ingested["off"], strict=True)),
-                3,
-            ),
-            runs_on=[round(v, 3) for v in ingested["on"]],
-            runs_off=[round(v, 3) for v in ingested["off"]],
-            cpu_value=round(cpu_on, 3),
-            cpu_baseline_value=round(cpu_off, 3),
-            cpu_ratio=round(cpu_on / cpu_off, 3),
-            cpu_runs_on=[round(v, 3) for v in ingested["on_cpu"]],
-            cpu_runs_off=[round(v, 3) for v in ingested["off_cpu"]],
-            pipeline_runs_on=[round(r["ingest_wall"], 3) for r in runs[True]],
-            pipeline_runs_off=[round(r["ingest_wall"], 3) for r in runs[False]],
-            pipeline_cpu_runs_on=[round(r["ingest"], 3) for r in runs[True]],
-            pipeline_cpu_runs_off=[round(r["ingest"], 3) for r in runs[False]],
         )
     )
     job = "transform"
@@ -417,29 +437,14 @@ def write(
             cpu_runs_off=[round(r[job], 3) for r in runs[False]],
         )
     )
-    cpu_on, cpu_off = median(repeated["on_cpu"]), median(repeated["off_cpu"])
     cases.append(
-        cost_case(
-            "materialize_overhead",
-            metric="seconds",
-            baseline="same job, AXIOM_LINEAGE=off",
-            baseline_value=median(repeated["off"]),
-            value=median(repeated["on"]),
+        repeated_case(
+            "materialize",
+            repeated,
+            MATERIALIZE_REPEATS,
+            runs,
             peak_rss_mb=repeated["peak_rss_mb"][0],
-            goal="ratio <= 1.05",
-            repeats=MATERIALIZE_REPEATS,
-            runs_on=[round(v, 3) for v in repeated["on"]],
-            runs_off=[round(v, 3) for v in repeated["off"]],
-            cpu_value=round(cpu_on, 3),
-            cpu_baseline_value=round(cpu_off, 3),
-            cpu_ratio=round(cpu_on / cpu_off, 3),
-            cpu_runs_on=[round(v, 3) for v in repeated["on_cpu"]],
-            cpu_runs_off=[round(v, 3) for v in repeated["off_cpu"]],
             client_import_cpu_seconds=round(median(imports), 3),
-            pipeline_runs_on=[round(r["materialize_wall"], 3) for r in runs[True]],
-            pipeline_runs_off=[round(r["materialize_wall"], 3) for r in runs[False]],
-            pipeline_cpu_runs_on=[round(r["materialize"], 3) for r in runs[True]],
-            pipeline_cpu_runs_off=[round(r["materialize"], 3) for r in runs[False]],
         )
     )
     cases.append(
