@@ -59,9 +59,7 @@ from axiom_features.streaming.row_checks import failed_rules
 from axiom_features.streaming.sequence_rules import Verdict, check_sequence
 from axiom_features.streaming.server import stream_url
 from axiom_features.streaming.transport import BarTransport, Message
-from axiom_features.streaming.writer import OrderedWriter
-
-RECONNECT_PAUSE = 0.2
+from axiom_features.streaming.writer import RECONNECT_PAUSE, OrderedWriter
 
 
 def default_consumer_name() -> str:

@@ -23,7 +23,8 @@ from collections.abc import Callable
 import redis
 
 Job = Callable[[], None]
-RETRY_PAUSE = 0.2
+RECONNECT_PAUSE = 0.2
+"""Seconds between tries while the connection is lost (the consumer's reads wait as long)."""
 
 
 class OrderedWriter:
@@ -82,4 +83,4 @@ class OrderedWriter:
                 lost_since = lost_since or now
                 if now - lost_since > self.retry_seconds:
                     raise
-                time.sleep(RETRY_PAUSE)
+                time.sleep(RECONNECT_PAUSE)
