@@ -7,26 +7,22 @@ Cases (``bench/results/lineage.json``):
   milliseconds per trace in a warm process (store and tracer opened once). Every trace must
   resolve to vendor file lines with the file's sha256 (``all_resolved``), per view in
   ``resolved_by_view``.
-- ``transform_overhead``: wall seconds of the job with lineage on (events, audit entries,
-  row provenance) against the same job with ``AXIOM_LINEAGE=off``, each pipeline (import of
-  bars, filings and headlines; transform; apply; materialize) in a fresh process and a fresh
-  repository, on and off interleaved (alternating which goes first); medians over
-  ``BENCH_REPEATS``. CPU seconds of the job (its process and the worker processes it waited
-  for) are reported beside them (``cpu_value``, ``cpu_ratio``...).
-- ``ingest_overhead``: the import of every vendor file (bars, filings, headlines), each run
-  into a fresh repository, repeated ``BENCH_INGEST_REPEATS`` times each way in one process,
-  on and off interleaved ABBA after one unmeasured run of each; medians of wall and CPU
-  seconds, and the median of the ratios of each on/off pair (``paired_ratio``), which a
-  machine whose speed drifts over minutes disturbs least. The pipelines' own import timings
-  are kept (``pipeline_runs_on``...).
-- ``materialize_overhead``: the materialization job (every view of the pipeline, the whole
-  history) repeated ``BENCH_MATERIALIZE_REPEATS`` times each way in one process on one
-  repository, on and off interleaved ABBA after one unmeasured run of each; medians of wall
-  and CPU seconds, and ``paired_ratio`` as for the import. The process has applied the
-  definitions first, as the pipeline does, so the OpenLineage client is already imported
-  when Feast's integration first emits; the CPU seconds that import costs a process that
-  starts with a materialization are measured apart (``client_import_cpu_seconds``). The
-  pipelines' own materialize timings are kept (``pipeline_runs_on``...).
+- ``ingest_overhead``, ``transform_overhead``, ``materialize_overhead``: wall seconds of
+  each job with lineage on (events, audit entries, row provenance) against the same job with
+  ``AXIOM_LINEAGE=off``, in one process (after a warm-up chain of both on one vendor file
+  per lake), into two fresh repositories per repeat, ``BENCH_REPEATS`` times. Each job is
+  cut into units, and every unit runs on the lineage-on repository and the lineage-off one
+  back to back, which goes first alternating from unit to unit, so that a machine whose
+  speed drifts over minutes slows both sides alike. Units: the import of one vendor file
+  (bars, filings, headlines); the transform of one view; the materialization of one view's
+  whole history (``BENCH_MATERIALIZE_ROUNDS`` rounds over the views). Every unit is a run
+  of its own, so the run-level lineage work (events, audit entry) is paid per unit: more
+  often than by the whole job. ``value`` and ``baseline_value`` are the means over the
+  repeats of the job's total; ``paired_ratio`` the median of the repeats' ratios; CPU
+  seconds (this process and the children it waited for) beside them (``cpu_value``...);
+  ``unit_ratio_range`` the spread of the last repeat's unit ratios. The CPU seconds that
+  importing the OpenLineage client costs a process that starts with a materialization are
+  measured apart (``client_import_cpu_seconds``).
 - ``audit_verify_1m``: seconds to verify a 1,000,000-entry audit log.
 
 Size: ``BENCH_SYMBOLS`` × ``BENCH_DAYS`` (default 500 × 2,520) vendor CSV files of bars, one
@@ -62,8 +58,7 @@ from bench.common import (
 SYMBOLS = int(os.environ.get("BENCH_SYMBOLS", "500"))
 DAYS = int(os.environ.get("BENCH_DAYS", "2520"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
-MATERIALIZE_REPEATS = int(os.environ.get("BENCH_MATERIALIZE_REPEATS", "6"))
-INGEST_REPEATS = int(os.environ.get("BENCH_INGEST_REPEATS", "6"))
+MATERIALIZE_ROUNDS = int(os.environ.get("BENCH_MATERIALIZE_ROUNDS", "3"))
 TRACES = int(os.environ.get("BENCH_TRACES", "1000"))
 AUDIT_ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "1000000"))
 VIEWS = [
@@ -133,37 +128,111 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def ingest_all(repo: Path, files: dict[str, list[str]]) -> None:
-    """Import every vendor file of the three lakes into ``repo``."""
+Unit = tuple[str, Callable[[Path], None]]
+"""One piece of a job: its name and what it does to a repository."""
+
+JOBS = ("ingest", "transform", "materialize")
+
+
+def job_units(files: dict[str, list[str]], materialize_rounds: int) -> dict[str, list[Unit]]:
+    """Each job of the pipeline cut into the pieces that are timed in on/off pairs: the import
+    of one vendor file, the transform of one view, the materialization of one view (every
+    view ``materialize_rounds`` times; each is the whole history again)."""
     from axiom_features.pipeline import jobs
 
-    jobs.ingest_files(repo, [Path(f) for f in files["bars"]])
-    for f in files["fundamentals"]:
-        jobs.ingest_fundamentals(repo, Path(f))
-    for f in files["news"]:
-        jobs.ingest_news(repo, Path(f))
+    ingest: list[Unit] = [
+        (Path(f).name, lambda repo, f=f: jobs.ingest_files(repo, [Path(f)])) for f in files["bars"]
+    ]
+    ingest += [
+        (Path(f).name, lambda repo, f=f: jobs.ingest_fundamentals(repo, Path(f)))
+        for f in files["fundamentals"]
+    ]
+    ingest += [
+        (Path(f).name, lambda repo, f=f: jobs.ingest_news(repo, Path(f))) for f in files["news"]
+    ]
+    transform: list[Unit] = [
+        (view, lambda repo, v=view: jobs.transform(repo, views=[v])) for view in VIEWS
+    ]
+    materialize: list[Unit] = [
+        (view, lambda repo, v=view: jobs.materialize(repo, START, datetime.now(UTC), views=[v]))
+        for _ in range(materialize_rounds)
+        for view in VIEWS
+    ]
+    return {"ingest": ingest, "transform": transform, "materialize": materialize}
 
 
-def pipeline(root: str, files: dict[str, list[str]], lineage: bool) -> dict[str, float]:
-    """Ingest, transform, apply and materialize in this fresh process; per job, CPU seconds
-    (``<job>``) and wall seconds (``<job>_wall``)."""
+def timed(unit: Callable[[Path], None], repo: Path, lineage: bool) -> tuple[float, float]:
+    """Wall and CPU seconds of ``unit`` on ``repo`` with lineage on or off."""
     os.environ["AXIOM_LINEAGE"] = "on" if lineage else "off"
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    unit(repo)
+    return time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def paired_chain(
+    repos: dict[bool, Path], units: dict[str, list[Unit]], first_on: bool
+) -> dict[str, dict[str, list[float]]]:
+    """Run every job's units on both repositories (lineage on for ``repos[True]``, off for
+    ``repos[False]``), each unit on one right after the other, which goes first alternating
+    from unit to unit; apply between transform and materialize. Per job, the units' wall and
+    CPU seconds (``on``, ``off``, ``on_cpu``, ``off_cpu``)."""
     from axiom_features.pipeline import jobs
 
-    repo = Path(root)
-    steps = {
-        "ingest": lambda: ingest_all(repo, files),
-        "transform": lambda: jobs.transform(repo, views=VIEWS),
-        "apply": lambda: jobs.apply(repo),
-        "materialize": lambda: jobs.materialize(repo, START, datetime.now(UTC), views=VIEWS),
+    out: dict[str, dict[str, list[float]]] = {}
+    on_first = first_on
+    for job in JOBS:
+        if job == "materialize":
+            for lineage, repo in repos.items():
+                os.environ["AXIOM_LINEAGE"] = "on" if lineage else "off"
+                jobs.apply(repo)
+        times: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
+        for name, unit in units[job]:
+            for lineage in (True, False) if on_first else (False, True):
+                wall, cpu = timed(unit, repos[lineage], lineage)
+                key = "on" if lineage else "off"
+                times[key].append(wall)
+                times[f"{key}_cpu"].append(cpu)
+            on_first = not on_first
+            print(f"{job} {name}: on {times['on'][-1]:.3f} s, off {times['off'][-1]:.3f} s",
+                  flush=True)  # fmt: skip
+        out[job] = times
+    return out
+
+
+def overheads(files: dict[str, list[str]], repeats: int, materialize_rounds: int) -> dict[str, Any]:
+    """The lineage overhead of each job, measured in this process: a warm-up chain on the
+    first vendor file of each lake, then ``repeats`` chains on every file, each into a fresh
+    pair of repositories. Per job, the per-repeat totals of wall and CPU seconds (``on``,
+    ``off``, ``on_cpu``, ``off_cpu``) and the units' pairs of the last repeat (``units``);
+    ``repo`` is the lineage-on repository of the last repeat (kept for the traces)."""
+    first = {lake: paths[:1] for lake, paths in files.items()}
+    warm = {flag: new_repo(f"warm_{'on' if flag else 'off'}") for flag in (True, False)}
+    paired_chain(warm, job_units(first, 1), first_on=True)
+    for repo in warm.values():
+        shutil.rmtree(repo, ignore_errors=True)
+    totals: dict[str, dict[str, list[float]]] = {
+        job: {"on": [], "off": [], "on_cpu": [], "off_cpu": []} for job in JOBS
     }
-    timings = {}
-    for job, step in steps.items():
-        cpu, wall = cpu_seconds(), time.perf_counter()
-        step()
-        timings[job], timings[f"{job}_wall"] = cpu_seconds() - cpu, time.perf_counter() - wall
-    timings["peak_rss_mb"] = peak_rss_mb(children=True)
-    return timings
+    last: dict[str, dict[str, list[float]]] = {}
+    repos: dict[bool, Path] = {}
+    for r in range(repeats):
+        for repo in repos.values():
+            shutil.rmtree(repo, ignore_errors=True)
+        repos = {flag: new_repo(f"{'on' if flag else 'off'}_{r}") for flag in (True, False)}
+        last = paired_chain(repos, job_units(files, materialize_rounds), first_on=r % 2 == 0)
+        for job, times in last.items():
+            for key, values in times.items():
+                totals[job][key].append(sum(values))
+        print(f"repeat {r}: " + ", ".join(
+            f"{job} {totals[job]['on'][-1] / totals[job]['off'][-1]:.3f}" for job in JOBS
+        ), flush=True)  # fmt: skip
+    shutil.rmtree(repos[False], ignore_errors=True)
+    return {
+        "totals": totals,
+        "units": last,
+        "repo": str(repos[True]),
+        "peak_rss_mb": peak_rss_mb(children=True),
+    }
 
 
 def traces(root: str, count: int, seed: int) -> dict[str, Any]:
@@ -208,63 +277,6 @@ def traces(root: str, count: int, seed: int) -> dict[str, Any]:
         "by_view": {view: {"traces": n, "resolved": ok} for view, (n, ok) in by_view.items()},
         "peak_rss_mb": peak_rss_mb(),
     }
-
-
-def interleaved(
-    run: Callable[[bool], tuple[float, float]], repeats: int, job: str
-) -> dict[str, list[float]]:
-    """``run`` (lineage on or off → wall and CPU seconds) ``repeats`` times each way, on and
-    off interleaved ABBA after one unmeasured run of each (``on``, ``off``, ``on_cpu``,
-    ``off_cpu``)."""
-    run(False), run(True)
-    out: dict[str, list[float]] = {"on": [], "off": [], "on_cpu": [], "off_cpu": []}
-    for r in range(repeats):
-        for lineage in (True, False) if r % 2 == 0 else (False, True):
-            wall, cpu = run(lineage)
-            key = "on" if lineage else "off"
-            out[key].append(wall)
-            out[f"{key}_cpu"].append(cpu)
-            print(f"{job} {r} lineage={key}: {wall:.3f} s wall, {cpu:.3f} s CPU", flush=True)
-    return out
-
-
-def materialize_repeats(root: str, repeats: int) -> dict[str, list[float]]:
-    """The materialization job of ``VIEWS`` run ``repeats`` times each way in this process,
-    lineage on and off interleaved ABBA after one unmeasured run of each; wall and CPU
-    seconds per run (``on``, ``off``, ``on_cpu``, ``off_cpu``)."""
-    from axiom_features.pipeline import jobs
-
-    repo = Path(root)
-    os.environ["AXIOM_LINEAGE"] = "on"
-    jobs.apply(repo)
-
-    def run(lineage: bool) -> tuple[float, float]:
-        os.environ["AXIOM_LINEAGE"] = "on" if lineage else "off"
-        cpu, wall = cpu_seconds(), time.perf_counter()
-        jobs.materialize(repo, START, datetime.now(UTC), views=VIEWS)
-        return time.perf_counter() - wall, cpu_seconds() - cpu
-
-    out = interleaved(run, repeats, "materialize")
-    out["peak_rss_mb"] = [peak_rss_mb(children=True)]
-    return out
-
-
-def ingest_repeats(files: dict[str, list[str]], repeats: int) -> dict[str, list[float]]:
-    """The import of every vendor file run ``repeats`` times each way in this process, each
-    into a fresh repository, lineage on and off interleaved ABBA after one unmeasured run of
-    each; wall and CPU seconds per run (``on``, ``off``, ``on_cpu``, ``off_cpu``)."""
-
-    def run(lineage: bool) -> tuple[float, float]:
-        os.environ["AXIOM_LINEAGE"] = "on" if lineage else "off"
-        repo = new_repo(f"ingest_{'on' if lineage else 'off'}")
-        try:
-            cpu, wall = cpu_seconds(), time.perf_counter()
-            ingest_all(repo, files)
-            return time.perf_counter() - wall, cpu_seconds() - cpu
-        finally:
-            shutil.rmtree(repo, ignore_errors=True)
-
-    return interleaved(run, repeats, "ingest")
 
 
 def client_import_cpu() -> float:
@@ -313,77 +325,51 @@ def main() -> None:
     load = os.getloadavg()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     files = {lake: [str(p) for p in paths] for lake, paths in vendor_files().items()}
-    runs: dict[bool, list[dict[str, float]]] = {True: [], False: []}
-    last_on = None
-    for r in range(REPEATS):
-        order = (True, False) if r % 2 == 0 else (False, True)
-        for lineage in order:
-            root = new_repo(f"{'on' if lineage else 'off'}_{r}")
-            result = isolated(pipeline, str(root), files, lineage)
-            runs[lineage].append(result)
-            print(f"run {r} lineage={'on' if lineage else 'off'}: {result}", flush=True)
-            if not lineage:
-                shutil.rmtree(root, ignore_errors=True)
-                continue
-            if last_on is not None:
-                shutil.rmtree(last_on, ignore_errors=True)
-            last_on = root
-    ingested = isolated(ingest_repeats, files, INGEST_REPEATS)
-    repeated = isolated(materialize_repeats, str(last_on), MATERIALIZE_REPEATS)
+    measured = isolated(overheads, files, REPEATS, MATERIALIZE_ROUNDS)
     imports = [isolated(client_import_cpu) for _ in range(3)]
     print(f"client import CPU seconds: {imports}", flush=True)
-    traced = isolated(traces, str(last_on), TRACES, 7)
+    traced = isolated(traces, measured["repo"], TRACES, 7)
     print(f"traces: {traced}", flush=True)
     verified = isolated(audit_verify, AUDIT_ENTRIES)
     print(f"audit: {verified}", flush=True)
-    print(write(files, load, runs, ingested, repeated, imports, traced, verified))
+    print(write(files, load, measured, imports, traced, verified))
 
 
-def repeated_case(
-    job: str,
-    measured: dict[str, list[float]],
-    repeats: int,
-    runs: dict[bool, list[dict[str, float]]],
-    *,
-    peak_rss_mb: float,
-    **extra: Any,
-) -> dict[str, Any]:
-    """The ``<job>_overhead`` case of a job repeated each way in one process (``measured``:
-    what :func:`interleaved` returns), with the paired ratios and the pipelines' own
-    timings of that job (``runs``)."""
-    cpu_on, cpu_off = median(measured["on_cpu"]), median(measured["off_cpu"])
-    pairs = zip(measured["on"], measured["off"], strict=True)
+def overhead_case(job: str, measured: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The ``<job>_overhead`` case: means over the repeats of the job's total seconds with
+    lineage on and off (every unit timed next to its twin), the median of the repeats'
+    ratios, CPU seconds beside, and the spread of the last repeat's unit ratios."""
+    totals, units = measured["totals"][job], measured["units"][job]
+    unit_ratios = [on / off for on, off in zip(units["on"], units["off"], strict=True)]
+    repeat_ratios = [on / off for on, off in zip(totals["on"], totals["off"], strict=True)]
+    cpu_on, cpu_off = statistics.mean(totals["on_cpu"]), statistics.mean(totals["off_cpu"])
     return cost_case(
         f"{job}_overhead",
         metric="seconds",
         baseline="same job, AXIOM_LINEAGE=off",
-        baseline_value=median(measured["off"]),
-        value=median(measured["on"]),
-        peak_rss_mb=peak_rss_mb,
+        baseline_value=statistics.mean(totals["off"]),
+        value=statistics.mean(totals["on"]),
+        peak_rss_mb=measured["peak_rss_mb"],
         goal="ratio <= 1.05",
-        repeats=repeats,
-        paired_ratio=round(median(on / off for on, off in pairs), 3),
-        runs_on=[round(v, 3) for v in measured["on"]],
-        runs_off=[round(v, 3) for v in measured["off"]],
+        repeats=len(totals["on"]),
+        units=len(unit_ratios),
+        paired_ratio=round(median(repeat_ratios), 3),
+        runs_on=[round(v, 3) for v in totals["on"]],
+        runs_off=[round(v, 3) for v in totals["off"]],
+        unit_ratio_range=[round(min(unit_ratios), 3), round(max(unit_ratios), 3)],
         cpu_value=round(cpu_on, 3),
         cpu_baseline_value=round(cpu_off, 3),
         cpu_ratio=round(cpu_on / cpu_off, 3),
-        cpu_runs_on=[round(v, 3) for v in measured["on_cpu"]],
-        cpu_runs_off=[round(v, 3) for v in measured["off_cpu"]],
+        cpu_runs_on=[round(v, 3) for v in totals["on_cpu"]],
+        cpu_runs_off=[round(v, 3) for v in totals["off_cpu"]],
         **extra,
-        pipeline_runs_on=[round(r[f"{job}_wall"], 3) for r in runs[True]],
-        pipeline_runs_off=[round(r[f"{job}_wall"], 3) for r in runs[False]],
-        pipeline_cpu_runs_on=[round(r[job], 3) for r in runs[True]],
-        pipeline_cpu_runs_off=[round(r[job], 3) for r in runs[False]],
     )
 
 
 def write(
     files: dict[str, list[str]],
     load: tuple[float, float, float],
-    runs: dict[bool, list[dict[str, float]]],
-    ingested: dict[str, list[float]],
-    repeated: dict[str, list[float]],
+    measured: dict[str, Any],
     imports: list[float],
     traced: dict[str, Any],
     verified: dict[str, float],
@@ -403,51 +389,15 @@ def write(
             "resolved_by_view": traced["by_view"],
             "peak_rss_mb": round(traced["peak_rss_mb"], 1),
             "goal": "value <= 200 and all_resolved",
-        }
-    ]
-    cases.append(
-        repeated_case(
-            "ingest",
-            ingested,
-            INGEST_REPEATS,
-            runs,
-            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
-        )
-    )
-    job = "transform"
-    wall_on = median(r[f"{job}_wall"] for r in runs[True])
-    wall_off = median(r[f"{job}_wall"] for r in runs[False])
-    cpu_on = median(r[job] for r in runs[True])
-    cpu_off = median(r[job] for r in runs[False])
-    cases.append(
-        cost_case(
-            f"{job}_overhead",
-            metric="seconds",
-            baseline="same job, AXIOM_LINEAGE=off",
-            baseline_value=wall_off,
-            value=wall_on,
-            peak_rss_mb=max(r["peak_rss_mb"] for r in runs[True]),
-            goal="ratio <= 1.05",
-            runs_on=[round(r[f"{job}_wall"], 3) for r in runs[True]],
-            runs_off=[round(r[f"{job}_wall"], 3) for r in runs[False]],
-            cpu_value=round(cpu_on, 3),
-            cpu_baseline_value=round(cpu_off, 3),
-            cpu_ratio=round(cpu_on / cpu_off, 3),
-            cpu_runs_on=[round(r[job], 3) for r in runs[True]],
-            cpu_runs_off=[round(r[job], 3) for r in runs[False]],
-        )
-    )
-    cases.append(
-        repeated_case(
+        },
+        overhead_case("ingest", measured),
+        overhead_case("transform", measured),
+        overhead_case(
             "materialize",
-            repeated,
-            MATERIALIZE_REPEATS,
-            runs,
-            peak_rss_mb=repeated["peak_rss_mb"][0],
+            measured,
+            rounds=MATERIALIZE_ROUNDS,
             client_import_cpu_seconds=round(median(imports), 3),
-        )
-    )
-    cases.append(
+        ),
         {
             "case": "audit_verify_1m",
             "metric": "seconds",
@@ -457,8 +407,8 @@ def write(
             "log_bytes": verified["bytes"],
             "peak_rss_mb": round(verified["peak_rss_mb"], 1),
             "goal": "value <= 30",
-        }
-    )
+        },
+    ]
     return write_result(
         "lineage",
         versions=package_versions("feast", "openlineage-python", "cryptography", "pyarrow"),
@@ -469,9 +419,8 @@ def write(
             "vendor_files": {lake: len(paths) for lake, paths in files.items()},
             "views": VIEWS,
             "repeats": REPEATS,
-            "materialize_repeats": MATERIALIZE_REPEATS,
-            "ingest_repeats": INGEST_REPEATS,
-            "interleaved": True,
+            "materialize_rounds": MATERIALIZE_ROUNDS,
+            "paired_units": True,
             "load_average_at_start": [round(x, 2) for x in load],
             "cores": os.cpu_count(),
             **setup,
