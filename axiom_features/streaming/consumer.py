@@ -201,7 +201,10 @@ class StreamConsumer:
                 ):
                     break
             if time.monotonic() - self.flushed_at > s.flush_seconds:
-                self.flush(wait=False)
+                try:
+                    self.flush(wait=False)
+                except redis.ConnectionError:
+                    continue  # nothing was taken from what waits to be stored
 
     def _catch_up(self) -> None:
         """Re-apply the bars acknowledged after the lake's stored position (not stored yet)."""
@@ -221,10 +224,10 @@ class StreamConsumer:
             return
         revised = incremental.revise(self.state)
         latest = _latest_rows(self.state, revised)
-        self.writer.submit(lambda: self.online.rewrite(latest))
         self.unrevised_since = None
         if len(revised):
             self.unstored.append((_NO_BARS, revised))
+        self.writer.submit(lambda: self.online.rewrite(latest))
 
     def flush(self, wait: bool = True) -> None:
         """Append the accepted bars and feature rows not stored yet, with their position.
