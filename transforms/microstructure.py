@@ -67,7 +67,13 @@ _CS_DENOMINATOR = 3.0 - 2.0 * np.sqrt(2.0)
 
 
 class Bars:
-    """One symbol's OHLCV as float64 arrays, with the derived series the estimators share."""
+    """One symbol's OHLCV as float64 arrays, with the derived series the estimators share.
+
+    ``newest``: when set, the estimators compute only the last ``newest`` rows; the others
+    are NaN.
+    """
+
+    newest: int | None = None
 
     def __init__(self, bars: pd.DataFrame) -> None:
         self.open, self.high, self.low, self.close, self.volume = (
@@ -110,12 +116,12 @@ def _in_range(numerator: FloatArray, bar_range: FloatArray) -> FloatArray:
 
 def amihud(bars: Bars, window: int, scale: float) -> FloatArray:
     daily = safe_divide(np.abs(bars.returns), bars.close * bars.volume) * scale
-    return rolling_mean(daily, window)
+    return rolling_mean(daily, window, bars.newest)
 
 
 def roll_spread(bars: Bars, window: int) -> FloatArray:
     change = np.diff(np.log(bars.close), prepend=np.nan)
-    cov = rolling_cov(change, lag(change), window)
+    cov = rolling_cov(change, lag(change), window, newest=bars.newest)
     return np.where(cov < 0, 2.0 * np.sqrt(np.abs(cov)), -2.0 * np.sqrt(np.abs(cov)))
 
 
@@ -134,54 +140,61 @@ def corwin_schultz_daily(bars: Bars) -> FloatArray:
 
 
 def corwin_schultz(bars: Bars, window: int) -> FloatArray:
-    return rolling_mean(corwin_schultz_daily(bars), window)
+    return rolling_mean(corwin_schultz_daily(bars), window, bars.newest)
 
 
 def parkinson(bars: Bars, window: int, periods_per_year: float) -> FloatArray:
-    variance = rolling_mean(bars.log_high_low**2, window) / (4.0 * np.log(2.0))
+    variance = rolling_mean(bars.log_high_low**2, window, bars.newest) / (4.0 * np.log(2.0))
     return _annualized(variance, periods_per_year)
 
 
 def garman_klass(bars: Bars, window: int, periods_per_year: float) -> FloatArray:
     terms = 0.5 * bars.log_high_low**2 - (2.0 * np.log(2.0) - 1.0) * bars.log_close_open**2
-    return _annualized(rolling_mean(terms, window), periods_per_year)
+    return _annualized(rolling_mean(terms, window, bars.newest), periods_per_year)
 
 
 def rogers_satchell(bars: Bars, window: int, periods_per_year: float) -> FloatArray:
-    return _annualized(rolling_mean(bars.rogers_satchell_terms, window), periods_per_year)
+    rogers_satchell_mean = rolling_mean(bars.rogers_satchell_terms, window, bars.newest)
+    return _annualized(rogers_satchell_mean, periods_per_year)
 
 
 def yang_zhang(bars: Bars, window: int, periods_per_year: float) -> FloatArray:
     overnight = log_ratio(bars.open, lag(bars.close))
     k = 0.34 / (1.34 + (window + 1) / (window - 1))
     variance = (
-        rolling_var(overnight, window)
-        + k * rolling_var(bars.log_close_open, window)
-        + (1.0 - k) * rolling_mean(bars.rogers_satchell_terms, window)
+        rolling_var(overnight, window, newest=bars.newest)
+        + k * rolling_var(bars.log_close_open, window, newest=bars.newest)
+        + (1.0 - k) * rolling_mean(bars.rogers_satchell_terms, window, bars.newest)
     )
     return _annualized(variance, periods_per_year)
 
 
 def clv_volume_share(bars: Bars, window: int) -> FloatArray:
     clv = _in_range((bars.close - bars.low) - (bars.high - bars.close), bars.range)
-    return safe_divide(rolling_sum(clv * bars.volume, window), rolling_sum(bars.volume, window))
+    return _volume_share(clv * bars.volume, bars, window)
 
 
 def up_volume_share(bars: Bars, window: int) -> FloatArray:
     up = np.where(np.isnan(bars.returns), np.nan, (bars.returns > 0).astype(np.float64))
-    return safe_divide(rolling_sum(up * bars.volume, window), rolling_sum(bars.volume, window))
+    return _volume_share(up * bars.volume, bars, window)
+
+
+def _volume_share(weighted: FloatArray, bars: Bars, window: int) -> FloatArray:
+    """``sum(weighted) / sum(volume)`` over the window."""
+    total = rolling_sum(bars.volume, window, bars.newest)
+    return safe_divide(rolling_sum(weighted, window, bars.newest), total)
 
 
 def body_range(bars: Bars, window: int) -> FloatArray:
-    return rolling_mean(_in_range(bars.close - bars.open, bars.range), window)
+    return rolling_mean(_in_range(bars.close - bars.open, bars.range), window, bars.newest)
 
 
 def dollar_volume(bars: Bars, window: int) -> FloatArray:
-    return rolling_mean(bars.close * bars.volume, window)
+    return rolling_mean(bars.close * bars.volume, window, bars.newest)
 
 
 def relative_volume(bars: Bars, window: int) -> FloatArray:
-    return safe_divide(bars.volume, rolling_mean(bars.volume, window))
+    return safe_divide(bars.volume, rolling_mean(bars.volume, window, bars.newest))
 
 
 ESTIMATORS: dict[str, Callable[..., FloatArray]] = {

@@ -135,8 +135,8 @@ def market_correlation_rank(
 class RegimeInputs:
     """One symbol's closes and returns, and access to the market at its bar times.
 
-    ``newest``: when set, the symbol's percentile ranks compute only the last ``newest``
-    rows; the others are NaN.
+    ``newest``: when set, the symbol's percentile ranks, trend distances and correlations to
+    the market compute only the last ``newest`` rows; the others are NaN.
     """
 
     newest: int | None = None
@@ -183,7 +183,7 @@ def vol_code(
 def trend_distance(ctx: RegimeInputs, window: int) -> FloatArray:
     return ctx.cached(
         ("trend_distance", window),
-        lambda: safe_divide(ctx.close, rolling_mean(ctx.close, window)) - 1.0,
+        lambda: safe_divide(ctx.close, rolling_mean(ctx.close, window, ctx.newest)) - 1.0,
     )
 
 
@@ -220,7 +220,8 @@ def correlation_code(
 
 def market_correlation(ctx: RegimeInputs, window: int) -> FloatArray:
     prepared = market_returns(ctx.market)
-    return rolling_corr(ctx.returns, ctx.at_bars((prepared.times, prepared.equal_weight)), window)
+    market = ctx.at_bars((prepared.times, prepared.equal_weight))
+    return rolling_corr(ctx.returns, market, window, ctx.newest)
 
 
 ESTIMATORS: dict[str, Callable[..., FloatArray]] = {

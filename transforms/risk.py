@@ -187,8 +187,8 @@ def require_market(inputs: SymbolInputs, family: str) -> pd.DataFrame:
 class RiskInputs:
     """One symbol's closes and returns, and the benchmark returns at its bar times.
 
-    ``newest``: when set, the window-by-window estimators (tail risk, moments, drawdown)
-    compute only the last ``newest`` rows; the others are NaN.
+    ``newest``: when set, the estimators compute only the last ``newest`` rows; the others
+    are NaN.
     """
 
     newest: int | None = None
@@ -235,20 +235,20 @@ class RiskInputs:
 
 
 def beta(ctx: RiskInputs, window: int) -> FloatArray:
-    cov = rolling_cov(ctx.returns, ctx.benchmark, window)
+    cov = rolling_cov(ctx.returns, ctx.benchmark, window, newest=ctx.newest)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = cov / rolling_var(ctx.benchmark, window)
+        out = cov / rolling_var(ctx.benchmark, window, newest=ctx.newest)
     out[~np.isfinite(out)] = np.nan
     return out
 
 
 def volatility(ctx: RiskInputs, window: int, periods_per_year: float) -> FloatArray:
-    return rolling_std(ctx.returns, window) * np.sqrt(periods_per_year)
+    return rolling_std(ctx.returns, window, newest=ctx.newest) * np.sqrt(periods_per_year)
 
 
 def downside_deviation(ctx: RiskInputs, window: int, periods_per_year: float) -> FloatArray:
     downside = np.minimum(ctx.returns, 0.0)
-    return np.sqrt(rolling_mean(downside * downside, window) * periods_per_year)
+    return np.sqrt(rolling_mean(downside * downside, window, ctx.newest) * periods_per_year)
 
 
 def max_drawdown(ctx: RiskInputs, window: int) -> FloatArray:

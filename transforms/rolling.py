@@ -7,9 +7,10 @@ there are no partial windows.
 
 Functions take a 1-D series or an N-D panel whose last axis is time (one series per leading
 index, e.g. ``(symbols, bars)``); each series of a panel gets the values the 1-D function
-gives it, bit for bit. The functions that work window by window (moments, ranks, drawdowns,
-sorted windows) take ``newest``: only the last ``newest`` rows are computed (the others are
-NaN), with the values a full computation gives them.
+gives it, bit for bit. The ``rolling_*`` functions but the skewness, kurtosis and lower-tail
+shorthands take ``newest``: only the last ``newest`` rows are computed (the others are NaN),
+with the values a full computation gives them, bit for bit (window sums difference the same
+cumulative sums at those rows only).
 
 Sums, means, variances and covariances come from cumulative sums (O(n) whatever the
 window), taken on values shifted by their first finite value so that the differences stay
@@ -88,6 +89,46 @@ def _window_sums(x: FloatArray, window: int) -> FloatArray:
     return cumulative[..., window:] - cumulative[..., :-window]
 
 
+def _newest_sums(x: FloatArray, window: int, newest: int) -> FloatArray:
+    """The last ``newest`` (at most ``n - window + 1``) entries of :func:`_window_sums`."""
+    return _differenced(np.cumsum(x, axis=-1), window, newest)
+
+
+def _differenced(cumulative: FloatArray, window: int, newest: int) -> FloatArray:
+    """:func:`_newest_sums` from the cumulative sums of the array."""
+    n = np.shape(cumulative)[-1]
+    rows = min(newest, n - window + 1)
+    before = n - window - rows
+    if before >= 0:
+        starts = cumulative[..., before : n - window]
+    else:
+        zero = np.zeros((*np.shape(cumulative)[:-1], 1))
+        starts = np.concatenate((zero, cumulative[..., : n - window]), axis=-1)
+    return cumulative[..., n - rows :] - starts
+
+
+def _sums(x: FloatArray, window: int, newest: int | None) -> FloatArray:
+    """:func:`_window_sums`, or its last ``newest`` entries when given."""
+    return _window_sums(x, window) if newest is None else _newest_sums(x, window, newest)
+
+
+def _newest_incomplete(*arrays: FloatArray, window: int, newest: int) -> FloatArray:
+    """The last ``newest`` (at most ``n - window + 1``) entries of :func:`_incomplete`."""
+    n = np.shape(arrays[0])[-1]
+    span = min(newest, n - window + 1) + window - 1
+    bad = np.zeros((*np.shape(arrays[0])[:-1], span), dtype=bool)
+    for x in arrays:
+        bad |= ~np.isfinite(x[..., n - span :])
+    return trailing_windows(bad, window).any(axis=-1)
+
+
+def _incomplete_rows(*arrays: FloatArray, window: int, newest: int | None) -> FloatArray:
+    """:func:`_incomplete`, or its last ``newest`` entries when given."""
+    if newest is None:
+        return _incomplete(*arrays, window=window)
+    return _newest_incomplete(*arrays, window=window, newest=newest)
+
+
 def _incomplete(*arrays: FloatArray, window: int) -> FloatArray:
     """Per full window: True when any of ``arrays`` has a non-finite value in it."""
     bad = np.zeros(np.shape(arrays[0]), dtype=bool)
@@ -114,48 +155,93 @@ def _newest(windows: FloatArray, newest: int | None) -> FloatArray:
     return windows[..., windows.shape[-2] - newest :, :]
 
 
-def rolling_sum(x: FloatArray, window: int) -> FloatArray:
+def rolling_sum(x: FloatArray, window: int, newest: int | None = None) -> FloatArray:
     """Sum of the last ``window`` values."""
     n = np.shape(x)[-1]
     if n < window:
         return np.full(np.shape(x), np.nan)
     finite = np.isfinite(x)
-    sums = _window_sums(np.where(finite, x, 0.0), window)
-    sums[_incomplete(x, window=window)] = np.nan
+    sums = _sums(np.where(finite, x, 0.0), window, newest)
+    sums[_incomplete_rows(x, window=window, newest=newest)] = np.nan
     return _place(sums, n, window)
 
 
-def rolling_mean(x: FloatArray, window: int) -> FloatArray:
+def rolling_mean(x: FloatArray, window: int, newest: int | None = None) -> FloatArray:
     """Mean of the last ``window`` values."""
-    return rolling_sum(x, window) / window
+    return rolling_sum(x, window, newest) / window
 
 
-def rolling_cov(x: FloatArray, y: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+def rolling_cov(
+    x: FloatArray, y: FloatArray, window: int, ddof: int = 1, newest: int | None = None
+) -> FloatArray:
     """Covariance of the last ``window`` pairs ``(x, y)`` (divisor ``window - ddof``)."""
     n = np.shape(x)[-1]
     if n < window:
         return np.full(np.shape(x), np.nan)
-    a, b = _shifted(x), _shifted(y)
-    sa, sb, sab = (_window_sums(v, window) for v in (a, b, a * b))
+    a = _shifted(x)
+    b = a if y is x else _shifted(y)
+    sa = _sums(a, window, newest)
+    sb = sa if b is a else _sums(b, window, newest)
+    sab = _sums(a * b, window, newest)
     cov = (sab - sa * sb / window) / (window - ddof)
-    cov[_incomplete(x, y, window=window)] = np.nan
+    cov[_incomplete_rows(x, y, window=window, newest=newest)] = np.nan
     return _place(cov, n, window)
 
 
-def rolling_var(x: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+def rolling_var(x: FloatArray, window: int, ddof: int = 1, newest: int | None = None) -> FloatArray:
     """Variance of the last ``window`` values (divisor ``window - ddof``), never below 0."""
-    return np.maximum(rolling_cov(x, x, window, ddof), 0.0)
+    return np.maximum(rolling_cov(x, x, window, ddof, newest), 0.0)
 
 
-def rolling_std(x: FloatArray, window: int, ddof: int = 1) -> FloatArray:
+def rolling_std(x: FloatArray, window: int, ddof: int = 1, newest: int | None = None) -> FloatArray:
     """Standard deviation of the last ``window`` values (divisor ``window - ddof``)."""
-    return np.sqrt(rolling_var(x, window, ddof))
+    return np.sqrt(rolling_var(x, window, ddof, newest))
 
 
-def rolling_corr(x: FloatArray, y: FloatArray, window: int) -> FloatArray:
+def rolling_corr(
+    x: FloatArray, y: FloatArray, window: int, newest: int | None = None
+) -> FloatArray:
     """Pearson correlation of the last ``window`` pairs; NaN when either side is constant."""
-    cov = rolling_cov(x, y, window)
-    return safe_divide(cov, np.sqrt(rolling_var(x, window) * rolling_var(y, window)))
+    cov = rolling_cov(x, y, window, newest=newest)
+    variances = rolling_var(x, window, newest=newest) * rolling_var(y, window, newest=newest)
+    return safe_divide(cov, np.sqrt(variances))
+
+
+class PairSums:
+    """Cumulative sums of ``x``, ``y``, ``x y`` and ``y y`` (each side shifted as in
+    :func:`rolling_cov`): the newest rows of :func:`rolling_cov` of ``(x, y)`` and of
+    :func:`rolling_var` of ``y``, bit for bit, at any window from one pass over the series."""
+
+    def __init__(self, x: FloatArray, y: FloatArray) -> None:
+        a, b = _shifted(x), _shifted(y)
+        self.x, self.y = x, y
+        self.a, self.b, self.ab, self.bb = (np.cumsum(v, axis=-1) for v in (a, b, a * b, b * b))
+
+    def cov(self, window: int, newest: int, ddof: int = 1) -> FloatArray:
+        """:func:`rolling_cov` of ``(x, y)`` on the last ``newest`` rows."""
+        return self._cov(self.a, self.ab, (self.x, self.y), window, newest, ddof)
+
+    def var_y(self, window: int, newest: int, ddof: int = 1) -> FloatArray:
+        """:func:`rolling_var` of ``y`` on the last ``newest`` rows."""
+        return np.maximum(self._cov(self.b, self.bb, (self.y,), window, newest, ddof), 0.0)
+
+    def _cov(
+        self,
+        a: FloatArray,
+        ab: FloatArray,
+        inputs: tuple[FloatArray, ...],
+        window: int,
+        newest: int,
+        ddof: int,
+    ) -> FloatArray:
+        n = np.shape(self.y)[-1]
+        if n < window:
+            return np.full(np.shape(self.y), np.nan)
+        sa, sab = _differenced(a, window, newest), _differenced(ab, window, newest)
+        sb = sa if a is self.b else _differenced(self.b, window, newest)
+        cov = (sab - sa * sb / window) / (window - ddof)
+        cov[_newest_incomplete(*inputs, window=window, newest=newest)] = np.nan
+        return _place(cov, n, window)
 
 
 def rolling_central_moments(

@@ -10,11 +10,12 @@ A job that loses the connection is run again (writes and acknowledgements can be
 for ``retry_seconds``. After that the job is held, with every job submitted after it; the
 error is raised in the consumer's thread at its next :meth:`~OrderedWriter.submit` (which
 has queued its job first) or :meth:`~OrderedWriter.settle`; after that the held jobs run
-again, in order, at the next submit or settle, before any job submitted later. Nothing the consumer computed is lost
-to an outage, however long: its state already holds those bars, so a batch delivered again
-would not be written again. Any other error is raised the same way, and the jobs after the
-failed one are skipped until it has been raised (the consumer stops on such errors; the
-bars of skipped batches stay unacknowledged and are delivered again to its successor).
+again, in order, at the next submit or settle, before any job submitted later. Nothing the
+consumer computed is lost to an outage, however long: its state already holds those bars,
+so a batch delivered again would not be written again. Any other error is raised the same
+way, and the jobs after the failed one are skipped until it has been raised (the consumer
+stops on such errors; the bars of skipped batches stay unacknowledged and are delivered
+again to its successor).
 """
 
 from __future__ import annotations
