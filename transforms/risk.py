@@ -44,6 +44,7 @@ from transforms.estimators import compute_estimators, estimator_view
 from transforms.family import SymbolInputs
 from transforms.rolling import (
     FloatArray,
+    PairSums,
     as_float,
     kurt_from_moments,
     lower_tail,
@@ -235,9 +236,16 @@ class RiskInputs:
 
 
 def beta(ctx: RiskInputs, window: int) -> FloatArray:
-    cov = rolling_cov(ctx.returns, ctx.benchmark, window, newest=ctx.newest)
+    if ctx.newest is None:
+        cov, variance = (
+            rolling_cov(ctx.returns, ctx.benchmark, window),
+            rolling_var(ctx.benchmark, window),
+        )
+    else:  # every window differences the same cumulative sums
+        sums = ctx.cached("benchmark_sums", lambda: PairSums(ctx.returns, ctx.benchmark))
+        cov, variance = sums.cov(window, ctx.newest), sums.var_y(window, ctx.newest)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = cov / rolling_var(ctx.benchmark, window, newest=ctx.newest)
+        out = cov / variance
     out[~np.isfinite(out)] = np.nan
     return out
 

@@ -183,9 +183,16 @@ def rolling_cov(
     sa = _sums(a, window, newest)
     sb = sa if b is a else _sums(b, window, newest)
     sab = _sums(a * b, window, newest)
-    cov = (sab - sa * sb / window) / (window - ddof)
+    cov = _covariance(sa, sb, sab, window, ddof)
     cov[_incomplete_rows(x, y, window=window, newest=newest)] = np.nan
     return _place(cov, n, window)
+
+
+def _covariance(
+    sa: FloatArray, sb: FloatArray, sab: FloatArray, window: int, ddof: int
+) -> FloatArray:
+    """Covariances from window sums of ``a``, ``b`` and ``a b`` (divisor ``window - ddof``)."""
+    return (sab - sa * sb / window) / (window - ddof)
 
 
 def rolling_var(x: FloatArray, window: int, ddof: int = 1, newest: int | None = None) -> FloatArray:
@@ -239,7 +246,7 @@ class PairSums:
             return np.full(np.shape(self.y), np.nan)
         sa, sab = _differenced(a, window, newest), _differenced(ab, window, newest)
         sb = sa if a is self.b else _differenced(self.b, window, newest)
-        cov = (sab - sa * sb / window) / (window - ddof)
+        cov = _covariance(sa, sb, sab, window, ddof)
         cov[_newest_incomplete(*inputs, window=window, newest=newest)] = np.nan
         return _place(cov, n, window)
 

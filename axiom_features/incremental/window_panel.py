@@ -28,7 +28,7 @@ from axiom_features.incremental.bar_history import OHLCV, BarHistory
 from axiom_features.incremental.window_families import MarketTail
 from transforms import microstructure, regime, risk
 from transforms.families import family_named
-from transforms.rolling import FloatArray, PairSums, simple_returns
+from transforms.rolling import FloatArray, simple_returns
 from transforms.specs import FeatureSpec, ViewSpec
 
 NO_TIME = np.iinfo(np.int64).min
@@ -176,20 +176,9 @@ def _context(family: str, panel: Panel, market: MarketTail | None, newest: int) 
     raise ValueError(f"family {family!r} is not evaluated on panels")
 
 
-def _beta(ctx: _PanelRisk, window: int) -> FloatArray:
-    """:func:`transforms.risk.beta` on the newest rows, every window differencing the same
-    cumulative sums of the returns and the benchmark."""
-    assert ctx.newest is not None
-    sums: PairSums = ctx.cached("benchmark_sums", lambda: PairSums(ctx.returns, ctx.benchmark))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = sums.cov(window, ctx.newest) / sums.var_y(window, ctx.newest)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 ESTIMATORS = {
     microstructure.NAME: microstructure.ESTIMATORS,
-    risk.NAME: {**risk.ESTIMATORS, "beta": _beta},
+    risk.NAME: risk.ESTIMATORS,
     regime.NAME: regime.ESTIMATORS,
 }
 
